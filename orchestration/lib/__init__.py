@@ -1,0 +1,1 @@
+"""Small pure helpers shared by the Dagster definitions (no Dagster imports here)."""

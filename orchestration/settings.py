@@ -1,0 +1,121 @@
+"""All configuration in one typed object, read from ``CSQ_*`` environment variables.
+
+No other module reads the environment: they receive a :class:`Settings` (or call
+:func:`get_settings`). Child processes (dbt) receive the resolved values through
+:meth:`Settings.subprocess_env`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEMO_PII_SALT = "csq-demo-salt-not-for-production"
+"""Used only when ``CSQ_PII_SALT`` is unset, with a loud warning: fine for generated sample
+data, never for real extracts."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration (absolute paths)."""
+
+    home: Path
+    landing_dir: Path
+    warehouse: Path
+    dagster_home: Path
+    pii_salt: str
+    partitions_start: date
+    dbt_target: str
+
+    @property
+    def salt_is_demo(self) -> bool:
+        return self.pii_salt == DEMO_PII_SALT
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def raw_dir(self) -> Path:
+        """``raw/<source>/<entity>/business_date=<date>/data.parquet``."""
+        return self.lake_dir / "raw"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        """``quarantine/<source>/<entity>/business_date=<date>/data.parquet``."""
+        return self.lake_dir / "quarantine"
+
+    @property
+    def audit_dir(self) -> Path:
+        """``audit/load_audit/<source>/business_date=<date>/<load_id>.parquet`` (append-only)."""
+        return self.lake_dir / "audit"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.home / "published"
+
+    @property
+    def published_db(self) -> Path:
+        return self.published_dir / "marts.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Human-readable outputs: GX Data Docs, run summaries, lineage exports."""
+        return self.home / "reports"
+
+    def subprocess_env(self) -> dict[str, str]:
+        """The environment a child process (dbt) needs to see the same configuration."""
+        return {
+            "CSQ_HOME": str(self.home),
+            "CSQ_LANDING_DIR": str(self.landing_dir),
+            "CSQ_WAREHOUSE": str(self.warehouse),
+            "CSQ_LAKE_DIR": str(self.lake_dir),
+            "CSQ_PII_SALT": self.pii_salt,
+            "CSQ_DBT_TARGET": self.dbt_target,
+            "DAGSTER_HOME": str(self.dagster_home),
+            "DO_NOT_TRACK": "1",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "GX_ANALYTICS_ENABLED": "false",
+        }
+
+    def apply_to_environ(self) -> None:
+        """Export the resolved values so dbt (a child process) sees what Python sees."""
+        os.environ.update(self.subprocess_env())
+
+
+def _path(env: dict[str, str], name: str, default: Path) -> Path:
+    value = env.get(name)
+    return (Path(value) if value else default).expanduser().resolve()
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from an environment mapping (``os.environ`` by default)."""
+    env = dict(os.environ if env is None else env)
+    home = _path(env, "CSQ_HOME", Path(".csq"))
+    salt = env.get("CSQ_PII_SALT") or DEMO_PII_SALT
+    if salt == DEMO_PII_SALT:
+        log.warning(
+            "CSQ_PII_SALT is not set: pseudonymising with the public DEMO salt. "
+            "Set CSQ_PII_SALT (a long random secret) before loading real extracts."
+        )
+    return Settings(
+        home=home,
+        landing_dir=_path(env, "CSQ_LANDING_DIR", home / "landing"),
+        warehouse=_path(env, "CSQ_WAREHOUSE", home / "warehouse.duckdb"),
+        dagster_home=_path(env, "DAGSTER_HOME", home / "dagster"),
+        pii_salt=salt,
+        partitions_start=date.fromisoformat(env.get("CSQ_PARTITIONS_START", "2025-01-01")),
+        dbt_target=env.get("CSQ_DBT_TARGET", "dev"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return load_settings()
