@@ -19,7 +19,7 @@ Decisions where the contract is silent (also in ``dbt_project/DECISIONLOG.md``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 

@@ -28,7 +28,7 @@ def _pads(salt: str) -> tuple[str, str]:
 
 
 def duckdb_macro_sql(salt: str, name: str = "csq_pseudonymise") -> str:
-    """``CREATE TEMP MACRO`` computing the same HMAC in DuckDB SQL (RFC 2104 with inner/outer pads)."""
+    """``CREATE TEMP MACRO`` : the same HMAC in DuckDB SQL (RFC 2104 inner/outer pads)."""
     ipad, opad = _pads(salt)
     return (
         f"create or replace temp macro {name}(x) as case when x is null then null else "

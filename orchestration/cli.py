@@ -1,0 +1,238 @@
+"""``csq``: generate sample deliveries, prepare the project, run the pipeline, start the UI.
+
+Every command that builds data goes **through Dagster** (the same job, assets and checks as the
+UI, the sensor and the schedule), in-process, recording runs in ``DAGSTER_HOME``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from orchestration.settings import Settings, get_settings
+
+DAGSTER_YAML = """\
+# Written by `csq prepare`. Run history lives here; telemetry is off.
+telemetry:
+  enabled: false
+"""
+
+DEMO_START = date(2026, 5, 1)
+DEMO_DAYS = 92
+DEMO_AGENTS = 300
+
+
+# --------------------------------------------------------------------------- helpers
+def _venv_bin(name: str) -> str:
+    """An executable of the running interpreter's environment (dbt, dagster)."""
+    return str(Path(sys.executable).parent / name)
+
+
+def ensure_dagster_home(settings: Settings) -> Path:
+    """Create ``DAGSTER_HOME`` with telemetry off (idempotent)."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    return settings.dagster_home
+
+
+def prepare(settings: Settings) -> Path:
+    """Parse the dbt project into ``target/manifest.json`` (Definitions load it, never parse)."""
+    settings.apply_to_environ()
+    ensure_dagster_home(settings)
+    project_dir = Path(__file__).resolve().parents[1] / "dbt_project"
+    cmd = [_venv_bin("dbt"), "parse", "--quiet", "--project-dir", str(project_dir)]
+    cmd += ["--profiles-dir", str(project_dir)]
+    subprocess.run(cmd, check=True, env={**os.environ, **settings.subprocess_env()})
+    return project_dir / "target" / "manifest.json"
+
+
+def complete_delivery_dates(landing: Path) -> list[date]:
+    """Business dates with at least one complete delivery (a ``_manifest.json``)."""
+    from orchestration.lib.manifest import find_complete_deliveries
+
+    return sorted({d.business_date for d in find_complete_deliveries(landing)})
+
+
+@dataclass
+class RunOutcome:
+    """What ``csq run`` reports."""
+
+    success: bool
+    run_id: str
+    start: date
+    end: date
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    failure: str | None = None
+
+
+def run_pipeline(settings: Settings, start: date, end: date) -> RunOutcome:
+    """Materialise the whole pipeline for ``[start, end]`` in one in-process Dagster run."""
+    import dagster as dg
+
+    settings.apply_to_environ()
+    ensure_dagster_home(settings)
+    from orchestration.definitions import PIPELINE_JOB_NAME, defs
+
+    job = defs.resolve_job_def(PIPELINE_JOB_NAME)
+    instance = dg.DagsterInstance.get()
+    result = job.execute_in_process(
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+            "csq/trigger": "cli",
+        },
+        raise_on_error=False,
+    )
+    checks = [
+        {
+            "asset": ev.asset_key.to_user_string(),
+            "check": ev.check_name,
+            "passed": ev.passed,
+            "severity": ev.severity.value,
+        }
+        for ev in result.get_asset_check_evaluations()
+    ]
+    failure = None
+    if not result.success:
+        failures = [
+            f"{ev.step_key}: {ev.event_specific_data.error.message.strip()}"  # type: ignore[union-attr]
+            for ev in result.all_events
+            if ev.event_type_value == "STEP_FAILURE"
+        ]
+        failure = "\n".join(failures) or "run failed"
+    return RunOutcome(result.success, result.run_id, start, end, checks, failure)
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_generate(args: argparse.Namespace) -> int:
+    from synthetic import generate
+
+    report = generate(
+        out=Path(args.out),
+        start=args.start,
+        days=args.days,
+        agents=args.agents,
+        seed=args.seed,
+        defects=args.defects,
+        sidecar=Path(args.sidecar) if args.sidecar else None,
+    )
+    print(report)
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    manifest = prepare(get_settings())
+    print(f"dbt manifest ready: {manifest}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.summary import print_summary, run_summary
+
+    settings = get_settings()
+    dates = complete_delivery_dates(settings.landing_dir)
+    if args.start:
+        dates = [d for d in dates if d >= args.start]
+    if args.end:
+        dates = [d for d in dates if d <= args.end]
+    if not dates:
+        print(f"No complete deliveries in {settings.landing_dir} for the requested dates.")
+        return 2
+    outcome = run_pipeline(settings, dates[0], dates[-1])
+    summary = run_summary(settings, outcome)
+    print_summary(summary)
+    return 0 if outcome.success else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from synthetic import generate
+
+    settings = get_settings()
+    marker = settings.landing_dir / ".demo.json"
+    wanted = {"start": args.start.isoformat(), "days": args.days, "agents": args.agents}
+    wanted["seed"] = args.seed
+    if marker.exists() and json.loads(marker.read_text()) == wanted:
+        print(f"Sample deliveries already in {settings.landing_dir} (same parameters).")
+    else:
+        print(f"Generating {args.days} days at {args.agents} agents into {settings.landing_dir}")
+        report = generate(
+            out=settings.landing_dir,
+            start=args.start,
+            days=args.days,
+            agents=args.agents,
+            seed=args.seed,
+        )
+        print(report)
+        marker.write_text(json.dumps(wanted), encoding="utf-8")
+    return cmd_run(argparse.Namespace(start=None, end=None))
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    settings.apply_to_environ()
+    ensure_dagster_home(settings)
+    cmd = [_venv_bin("dagster"), "dev", "-m", "orchestration.definitions"]
+    cmd += ["-h", args.host, "-p", str(args.port)]
+    # A launcher started with `&` inherits SIGINT ignored: restore it so Ctrl-C stops the UI.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    return subprocess.call(cmd, env=os.environ.copy())
+
+
+def _date(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="csq", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="write sample deliveries of all four source systems")
+    g.add_argument("--out", required=True, help="landing folder to write into")
+    g.add_argument("--start", type=_date, required=True, help="first business date")
+    g.add_argument("--days", type=int, required=True)
+    g.add_argument("--agents", type=int, default=300)
+    g.add_argument("--seed", type=int, default=42)
+    g.add_argument("--defects", action="store_true", help="inject the contract's faults")
+    g.add_argument("--sidecar", help="where to list injected defects (default: beside --out)")
+    g.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("prepare", help="parse the dbt project (manifest for Dagster)")
+    p.set_defaults(func=cmd_prepare)
+
+    r = sub.add_parser("run", help="materialise everything for the complete deliveries")
+    r.add_argument("--start", type=_date)
+    r.add_argument("--end", type=_date)
+    r.set_defaults(func=cmd_run)
+
+    d = sub.add_parser("demo", help="generate sample deliveries (if needed) and run")
+    d.add_argument("--start", type=_date, default=DEMO_START)
+    d.add_argument("--days", type=int, default=DEMO_DAYS)
+    d.add_argument("--agents", type=int, default=DEMO_AGENTS)
+    d.add_argument("--seed", type=int, default=42)
+    d.set_defaults(func=cmd_demo)
+
+    u = sub.add_parser("dev", help="start the Dagster UI (127.0.0.1:3000 by default)")
+    u.add_argument("--host", default="127.0.0.1")
+    u.add_argument("--port", type=int, default=3000)
+    u.set_defaults(func=cmd_dev)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dagster definitions, one package per integration; they meet only through asset keys."""

@@ -1,0 +1,6 @@
+"""dbt models as Dagster assets (dagster-dbt)."""
+
+from orchestration.defs.dbt.assets import dbt_kpi_marts, dbt_resource, dbt_warehouse_models
+from orchestration.defs.dbt.project import dbt_project
+
+__all__ = ["dbt_kpi_marts", "dbt_project", "dbt_resource", "dbt_warehouse_models"]

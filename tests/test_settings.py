@@ -1,0 +1,46 @@
+"""Configuration: defaults under CSQ_HOME, overrides from the environment, demo-salt warning."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import DEMO_PII_SALT, load_settings
+
+
+def test_defaults_live_under_csq_home(tmp_path: Path) -> None:
+    s = load_settings({"CSQ_HOME": str(tmp_path / "h"), "CSQ_PII_SALT": "x"})
+    assert s.landing_dir == tmp_path / "h" / "landing"
+    assert s.warehouse == tmp_path / "h" / "warehouse.duckdb"
+    assert s.dagster_home == tmp_path / "h" / "dagster"
+    assert s.raw_dir == tmp_path / "h" / "lake" / "raw"
+    assert s.published_db == tmp_path / "h" / "published" / "marts.duckdb"
+    assert not s.salt_is_demo
+
+
+def test_overrides_and_subprocess_env(tmp_path: Path) -> None:
+    env = {
+        "CSQ_HOME": str(tmp_path),
+        "CSQ_LANDING_DIR": str(tmp_path / "drop"),
+        "CSQ_WAREHOUSE": str(tmp_path / "w.duckdb"),
+        "DAGSTER_HOME": str(tmp_path / "dh"),
+        "CSQ_PII_SALT": "secret",
+        "CSQ_PARTITIONS_START": "2026-01-01",
+    }
+    s = load_settings(env)
+    assert s.landing_dir == tmp_path / "drop"
+    assert s.partitions_start.isoformat() == "2026-01-01"
+    sub = s.subprocess_env()
+    assert sub["CSQ_WAREHOUSE"] == str(tmp_path / "w.duckdb")
+    assert sub["CSQ_LAKE_DIR"] == str(tmp_path / "lake")
+    assert sub["CSQ_PII_SALT"] == "secret"
+    assert sub["DO_NOT_TRACK"] == "1"
+
+
+def test_missing_salt_falls_back_loudly(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        s = load_settings({"CSQ_HOME": str(tmp_path)})
+    assert s.pii_salt == DEMO_PII_SALT and s.salt_is_demo
+    assert "CSQ_PII_SALT" in caplog.text
