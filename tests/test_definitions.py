@@ -1,0 +1,68 @@
+"""The code location loads, and its asset graph is one continuous lineage raw -> kpi -> publish."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.contract import ENTITIES
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    from orchestration.definitions import defs
+
+    return defs
+
+
+@pytest.fixture(scope="module")
+def graph(defs: dg.Definitions):
+    return defs.resolve_asset_graph()
+
+
+def _keys(graph, first: str) -> set[dg.AssetKey]:
+    return {k for k in graph.get_all_asset_keys() if k.path[0] == first}
+
+
+def test_pipeline_job_and_automation_load(defs: dg.Definitions) -> None:
+    job = defs.resolve_job_def("csq_pipeline")
+    assert job.partitions_def is not None
+    assert {s.name for s in defs.resolve_all_sensor_defs()} >= {"new_deliveries_sensor"}
+    assert len(list(defs.resolve_all_schedule_defs())) == 1
+
+
+def test_one_raw_asset_per_contract_entity(graph) -> None:
+    expected = {dg.AssetKey(["raw", e.source, e.name]) for e in ENTITIES}
+    assert _keys(graph, "raw") == expected
+    for key in expected:
+        node = graph.get(key)
+        assert node.is_materializable and node.partitions_def is not None
+        assert node.group_name == f"raw_{key.path[1]}"
+        assert node.owners
+
+
+def test_lineage_is_continuous_from_raw_to_published(graph) -> None:
+    raw = _keys(graph, "raw")
+    kpi = _keys(graph, "kpi")
+    staging = _keys(graph, "staging")
+    assert kpi and staging
+    for key in staging:  # every staging model reads a raw entity
+        assert graph.get(key).parent_keys & raw, key
+    for key in kpi:  # every mart reads core only, and traces back to raw
+        node = graph.get(key)
+        assert {p.path[0] for p in node.parent_keys} <= {"core"}, key
+        ancestors, frontier = set(), set(node.parent_keys)
+        while frontier:
+            k = frontier.pop()
+            ancestors.add(k)
+            frontier |= set(graph.get(k).parent_keys) - ancestors
+        assert ancestors & raw, f"{key} does not trace back to a raw entity"
+    published = graph.get(dg.AssetKey(["published", "marts"]))
+    assert kpi <= set(published.parent_keys)
+
+
+def test_kpi_marts_are_a_separate_step_after_core(defs: dg.Definitions) -> None:
+    from orchestration.defs.dbt import dbt_kpi_marts, dbt_warehouse_models
+
+    assert set(dbt_kpi_marts.keys) == {k for k in dbt_kpi_marts.keys if k.path[0] == "kpi"}
+    assert not any(k.path[0] == "kpi" for k in dbt_warehouse_models.keys)
