@@ -6,7 +6,6 @@ blocking quality checks then run on the core facts; only then ``dbt_kpi_marts`` 
 marts (stack notes).
 """
 
-from __future__ import annotations
 
 import json
 import shutil

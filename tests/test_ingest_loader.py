@@ -1,0 +1,311 @@
+"""The raw loader: types and time zones, quarantine rules, reconciliation, rejection,
+idempotence, re-sent and incomplete deliveries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from helpers.delivery import valid_row, write_delivery
+
+from orchestration.contract import LINEAGE_COLUMNS, entities
+from orchestration.defs.ingest.loader import (
+    DeliveryNotFound,
+    DeliveryRejected,
+    load_deliveries,
+    load_delivery,
+)
+from orchestration.lib.raw_schema import raw_schema
+from orchestration.settings import Settings, load_settings
+
+DAY = date(2026, 3, 14)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings({"CSQ_HOME": str(tmp_path / "home"), "CSQ_PII_SALT": "test-salt"})
+
+
+def _raw(settings: Settings, source: str, entity: str, day: date = DAY) -> list[dict]:
+    path = settings.raw_dir / source / entity / f"business_date={day}" / "data.parquet"
+    return pq.read_table(path).to_pylist()
+
+
+def _quarantine(settings: Settings, source: str, entity: str, day: date = DAY) -> list[dict]:
+    path = settings.quarantine_dir / source / entity / f"business_date={day}" / "data.parquet"
+    return pq.read_table(path).to_pylist()
+
+
+def _audit(settings: Settings, source: str, day: date = DAY) -> list[dict]:
+    folder = settings.audit_dir / "load_audit" / source / f"business_date={day}"
+    return [row for f in sorted(folder.glob("*.parquet")) for row in pq.read_table(f).to_pylist()]
+
+
+def _tree_hashes(*roots: Path) -> dict[str, str]:
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for root in roots
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_telephony_utc_and_crm_local_time_land_on_the_same_instant(settings: Settings) -> None:
+    call = valid_row("telephony", "calls", enqueued_at="2026-03-14T01:02:03Z")
+    ticket = valid_row("crm", "tickets", created_at="2026-03-14 09:02:03")
+    write_delivery(settings.landing_dir, "telephony", DAY, {"calls": [call]})
+    write_delivery(settings.landing_dir, "crm", DAY, {"tickets": [ticket]})
+    load_delivery(settings, "telephony", DAY, "load-1")
+    load_delivery(settings, "crm", DAY, "load-1")
+    instant = datetime(2026, 3, 14, 1, 2, 3)
+    assert _raw(settings, "telephony", "calls")[0]["enqueued_at"] == instant
+    assert _raw(settings, "crm", "tickets")[0]["created_at"] == instant
+
+
+def test_gb18030_hr_delivery_with_slash_dates_and_chinese_names(settings: Settings) -> None:
+    employee = valid_row(
+        "hr", "employees", full_name="张三丰", hire_date="2024/02/29", birth_date="1990-01-31"
+    )
+    write_delivery(settings.landing_dir, "hr", DAY, {"employees": [employee]}, encoding="gb18030")
+    result = load_delivery(settings, "hr", DAY, "load-1")
+    assert result.files["employees"].encoding == "gb18030"
+    row = _raw(settings, "hr", "employees")[0]
+    assert row["full_name"] == "张三丰"
+    assert row["hire_date"] == date(2024, 2, 29)
+    assert row["birth_date"] == date(1990, 1, 31)
+    assert row["employee_id"] == "000001"  # identifiers keep leading zeros
+    audit = [r for r in _audit(settings, "hr") if r["entity"] == "employees"]
+    assert audit[0]["encoding"] == "gb18030" and audit[0]["status"] == "loaded"
+
+
+def test_every_quarantine_rule_with_reason_and_line_number(settings: Settings) -> None:
+    def call(i: int, **kw: object) -> dict[str, object]:
+        return valid_row("telephony", "calls", i, **kw)
+
+    good = call(0)
+    malformed = ",".join(str(v) for v in call(9, direction="inbound").values()).replace(
+        "inbound", '"in"bound', 1
+    )
+    rows = [
+        good,  # line 2
+        call(1, call_id=""),  # 3 missing_key
+        call(2, talk_s="12.5"),  # 4 bad_type
+        call(3, direction="sideways"),  # 5 bad_enum
+        call(4, agent_login="12"),  # 6 pattern
+        call(5, talk_s="-5"),  # 7 out_of_range (negative)
+        call(6, ring_s="86401"),  # 8 out_of_range (absurd)
+        "a,b,c",  # 9 column_count
+        malformed,  # 10 malformed_csv
+        call(0),  # 11 duplicate_key of line 2
+        call(7, enqueued_at="2026-03-14 01:02:03"),  # 12 bad_type: telephony needs ...Z
+        call(8, transfer_to_queue="Q\nline two"),  # 13-14 loaded (quoted newline)
+        call(10, direction="sideways", talk_s="x"),  # 15 bad_type wins over bad_enum
+    ]
+    write_delivery(settings.landing_dir, "telephony", DAY, {"calls": rows})
+    result = load_delivery(settings, "telephony", DAY, "load-1")
+
+    quarantined = {r["line_no"]: r["reason"] for r in _quarantine(settings, "telephony", "calls")}
+    assert quarantined == {
+        3: "missing_key:call_id",
+        4: "bad_type:talk_s",
+        5: "bad_enum:direction",
+        6: "pattern:agent_login",
+        7: "out_of_range:talk_s",
+        8: "out_of_range:ring_s",
+        9: "column_count",
+        10: "malformed_csv",
+        11: "duplicate_key",
+        12: "bad_type:enqueued_at",
+        15: "bad_type:talk_s",
+    }
+    q_rows = {r["line_no"]: r for r in _quarantine(settings, "telephony", "calls")}
+    assert q_rows[9]["raw_line"] == "a,b,c"
+    assert q_rows[10]["raw_line"] == malformed
+    assert q_rows[3]["source_file"] == "telephony/2026-03-14/calls.csv"
+    assert q_rows[3]["load_id"] == "load-1"
+
+    raw = _raw(settings, "telephony", "calls")
+    assert [(r["call_id"], r["_line_no"]) for r in raw] == [
+        (good["call_id"], 2),
+        (call(8)["call_id"], 13),
+    ]
+    assert raw[1]["transfer_to_queue"] == "Q\nline two"
+    assert raw[0]["segment_no"] == 1 and raw[0]["talk_s"] == 0
+
+    calls = result.files["calls"]
+    assert (calls.rows_in, calls.rows_loaded, calls.rows_quarantined) == (13, 2, 11)
+    assert calls.rows_in == calls.rows_loaded + calls.rows_quarantined
+    audit = {r["entity"]: r for r in _audit(settings, "telephony")}
+    assert audit["calls"]["rows_in"] == 13
+    assert audit["calls"]["rows_loaded"] == 2
+    assert audit["calls"]["rows_quarantined"] == 11
+    assert "duplicate_key=1" in audit["calls"]["message"]
+    for r in audit.values():
+        assert r["rows_in"] == r["rows_loaded"] + r["rows_quarantined"]
+
+
+def test_crm_null_required_bad_dates_and_excel_damaged_ids(settings: Settings) -> None:
+    rows = [
+        valid_row("crm", "customers", 0),  # 2 ok
+        valid_row("crm", "customers", 1, updated_at=None),  # 3
+        valid_row("crm", "customers", 2, birth_date="2026-02-30"),  # 4
+        valid_row("crm", "customers", 3, id_card_no="1.10101E+17"),  # 5
+        valid_row("crm", "customers", 4, customer_id="12345"),  # 6 leading zeros lost
+        valid_row("crm", "customers", 5, customer_level="8"),  # 7
+        valid_row("crm", "customers", 6, updated_at="2026-03-14T09:00:00Z"),  # 8
+    ]
+    write_delivery(settings.landing_dir, "crm", DAY, {"customers": rows})
+    load_delivery(settings, "crm", DAY, "load-1")
+    reasons = {r["line_no"]: r["reason"] for r in _quarantine(settings, "crm", "customers")}
+    assert reasons == {
+        3: "null_required:updated_at",
+        4: "bad_type:birth_date",
+        5: "pattern:id_card_no",
+        6: "pattern:customer_id",
+        7: "out_of_range:customer_level",
+        8: "bad_type:updated_at",
+    }
+    (loaded,) = _raw(settings, "crm", "customers")
+    assert loaded["customer_id"] == "0000000001"
+    assert loaded["updated_at"] == datetime(2026, 3, 14, 1, 2, 3)
+
+
+def test_every_entity_gets_raw_and_quarantine_partitions_even_empty(settings: Settings) -> None:
+    write_delivery(settings.landing_dir, "survey", DAY, {})
+    result = load_delivery(settings, "survey", DAY, "load-1")
+    assert set(result.files) == {e.name for e in entities("survey")}
+    for ent in entities("survey"):
+        table = pq.read_table(result.files[ent.name].raw_path)
+        assert table.num_rows == 0
+        assert table.schema.equals(raw_schema(ent), check_metadata=False)
+        assert table.schema.names[-len(LINEAGE_COLUMNS) :] == [c.name for c in LINEAGE_COLUMNS]
+        assert pq.read_table(result.files[ent.name].quarantine_path).num_rows == 0
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "rule"),
+    [
+        ("row_count", "row_count_mismatch"),
+        ("checksum", "checksum_mismatch"),
+        ("missing_column", "missing_column"),
+        ("missing_file", "missing_file"),
+    ],
+)
+def test_bad_delivery_is_rejected_and_raw_is_untouched(
+    settings: Settings, corrupt: str, rule: str
+) -> None:
+    tickets = [valid_row("crm", "tickets", i) for i in range(3)]
+    write_delivery(settings.landing_dir, "crm", DAY, {"tickets": tickets})
+    load_delivery(settings, "crm", DAY, "good-load")
+    before = _tree_hashes(settings.raw_dir, settings.quarantine_dir)
+
+    write_delivery(
+        settings.landing_dir,
+        "crm",
+        DAY,
+        {"tickets": tickets[:1]},
+        corrupt=corrupt,
+        generated_at="2026-03-15T09:00:00+08:00",
+    )
+    with pytest.raises(DeliveryRejected) as err:
+        load_delivery(settings, "crm", DAY, "bad-load")
+    assert rule in str(err.value)
+    assert "crm/2026-03-14/tickets.csv" in str(err.value)
+    assert [p.rule for p in err.value.problems] == [rule]
+    assert _tree_hashes(settings.raw_dir, settings.quarantine_dir) == before
+
+    rejected = [r for r in _audit(settings, "crm") if r["load_id"] == "bad-load"]
+    assert len(rejected) == 1
+    assert rejected[0]["status"] == "rejected"
+    assert rejected[0]["entity"] is None
+    assert rejected[0]["source_file"] == "crm/2026-03-14/tickets.csv"
+    assert rejected[0]["message"].startswith(f"{rule}: crm/2026-03-14/tickets.csv: ")
+
+
+def test_source_mismatch_invalid_manifest_and_undecodable_are_rejected(
+    settings: Settings,
+) -> None:
+    folder = write_delivery(settings.landing_dir, "hr", DAY, {})
+    manifest = folder / "_manifest.json"
+    doc = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps(doc | {"source": "crm"}))
+    with pytest.raises(DeliveryRejected, match=r"source_mismatch: hr/2026-03-14/_manifest.json"):
+        load_delivery(settings, "hr", DAY, "l1")
+
+    manifest.write_text("{not json")
+    with pytest.raises(DeliveryRejected, match=r"manifest_invalid: hr/2026-03-14/_manifest.json"):
+        load_delivery(settings, "hr", DAY, "l2")
+
+    teams = folder / "teams.csv"
+    data = teams.read_bytes() + b"T1,\xff\xff\n"
+    teams.write_bytes(data)
+    doc["files"] = [
+        f | {"rows": 1, "sha256": hashlib.sha256(data).hexdigest()} if f["entity"] == "teams" else f
+        for f in doc["files"]
+    ]
+    manifest.write_text(json.dumps(doc))
+    with pytest.raises(DeliveryRejected, match=r"undecodable: hr/2026-03-14/teams.csv"):
+        load_delivery(settings, "hr", DAY, "l3")
+    assert not settings.raw_dir.exists()
+    assert [r["status"] for r in _audit(settings, "hr")] == ["rejected"] * 3
+
+
+def test_loading_the_same_delivery_twice_gives_identical_raw(settings: Settings) -> None:
+    rows = [valid_row("telephony", "agent_states", i) for i in range(50)] + ["x,y"]
+    write_delivery(settings.landing_dir, "telephony", DAY, {"agent_states": rows})
+    first = load_delivery(settings, "telephony", DAY, "load-1")
+    raw1 = pq.read_table(first.files["agent_states"].raw_path).drop_columns(["_load_id"])
+    q1 = pq.read_table(first.files["agent_states"].quarantine_path).drop_columns(["load_id"])
+    second = load_delivery(settings, "telephony", DAY, "load-2")
+    raw2 = pq.read_table(second.files["agent_states"].raw_path).drop_columns(["_load_id"])
+    q2 = pq.read_table(second.files["agent_states"].quarantine_path).drop_columns(["load_id"])
+    assert raw1.num_rows == 50 and q1.num_rows == 1
+    assert raw1.equals(raw2) and q1.equals(q2)
+    assert len(list((second.audit_path.parent).glob("*.parquet"))) == 2  # audit appends
+
+
+def test_resent_delivery_replaces_the_partition(settings: Settings) -> None:
+    rows = [valid_row("survey", "post_contact", i) for i in range(3)]
+    write_delivery(settings.landing_dir, "survey", DAY, {"post_contact": rows})
+    load_delivery(settings, "survey", DAY, "load-1")
+    assert len(_raw(settings, "survey", "post_contact")) == 3
+
+    corrected = [rows[0] | {"csat": "5", "comment": "很好"}]
+    write_delivery(
+        settings.landing_dir,
+        "survey",
+        DAY,
+        {"post_contact": corrected},
+        generated_at="2026-03-16T07:30:00+08:00",
+    )
+    load_delivery(settings, "survey", DAY, "load-2")
+    (row,) = _raw(settings, "survey", "post_contact")
+    assert row["csat"] == 5 and row["comment"] == "很好"
+    assert row["_manifest_generated_at"] == datetime(2026, 3, 15, 23, 30)
+    assert row["_load_id"] == "load-2"
+
+
+def test_incomplete_delivery_is_ignored_and_bad_day_does_not_stop_others(
+    settings: Settings,
+) -> None:
+    days = [date(2026, 3, 14), date(2026, 3, 15), date(2026, 3, 16)]
+    write_delivery(settings.landing_dir, "hr", days[0], {"teams": [valid_row("hr", "teams")]})
+    write_delivery(settings.landing_dir, "hr", days[1], {}, corrupt="checksum")
+    write_delivery(settings.landing_dir, "hr", days[2], {}, manifest=False)
+    with pytest.raises(DeliveryNotFound):
+        load_delivery(settings, "hr", days[2], "load-1")
+
+    summary = load_deliveries(settings, "hr", reversed(days), "load-1")
+    assert [r.business_date for r in summary.loaded] == [days[0]]
+    assert [(r.business_date, r.problems[0].rule) for r in summary.rejected] == [
+        (days[1], "checksum_mismatch")
+    ]
+    assert summary.skipped == [days[2]]
+    assert len(_raw(settings, "hr", "teams", days[0])) == 1
+    assert not (settings.raw_dir / "hr" / "teams" / f"business_date={days[1]}").exists()
+    assert not (settings.raw_dir / "hr" / "teams" / f"business_date={days[2]}").exists()
+    assert not (settings.audit_dir / "load_audit" / "hr" / f"business_date={days[2]}").exists()
