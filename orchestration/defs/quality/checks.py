@@ -1,0 +1,177 @@
+"""Dagster asset checks built from the expectation suites (one check per suite file).
+
+A suite with any ``error`` expectation gives a *blocking* check: when it fails with ERROR
+severity, the run stops before anything downstream of the guarded asset (the ``kpi_`` marts,
+the published file) materialises. Results: ERROR when an error expectation failed or the
+check could not run, WARN when only warnings failed.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from orchestration.defs.quality.batches import Batch, BatchError, core_batch, raw_batch
+from orchestration.lib.gx_history import append_history
+from orchestration.lib.gx_runner import ExpectationOutcome, SuiteOutcome, run_suite
+from orchestration.lib.gx_suites import SuiteSpec, default_suites_dir, load_suites
+from orchestration.partitions import business_date_partitions
+from orchestration.settings import Settings, get_settings
+
+CHECK_NAME = "gx_suite"
+MAX_DESCRIPTION = 4000
+
+
+def data_docs_dir(settings: Settings) -> Path:
+    return settings.reports_dir / "data_docs"
+
+
+def validate_suite(
+    suite: SuiteSpec, dates: Sequence[date], run_id: str, settings: Settings
+) -> SuiteOutcome:
+    """Read the run's rows for ``suite``, validate them, append the history; never raises
+    for data or GX problems (they become outcomes)."""
+    try:
+        if not dates:
+            raise BatchError("the run has no partition: quality checks validate partitions")
+        batch = (
+            raw_batch(suite, settings.raw_dir, dates)
+            if suite.kind == "raw"
+            else core_batch(suite, settings.warehouse, dates)
+        )
+    except BatchError as exc:
+        outcome = SuiteOutcome(
+            suite.name, suite.asset_key, tuple(d.isoformat() for d in sorted(dates)), None
+        )
+        outcome.outcomes.append(
+            ExpectationOutcome(
+                suite=suite.name,
+                expectation="<read batch>",
+                type="<read batch>",
+                column=None,
+                severity="error",
+                status="error",
+                note=f"check could not run: {exc}",
+            )
+        )
+    else:
+        outcome = _run(suite, batch, dates, run_id, settings)
+    append_history(settings.lake_dir, outcome, run_id)
+    return outcome
+
+
+def _run(
+    suite: SuiteSpec, batch: Batch, dates: Sequence[date], run_id: str, settings: Settings
+) -> SuiteOutcome:
+    return run_suite(
+        suite,
+        batch.frame,
+        run_id=run_id,
+        partitions=dates,
+        docs_dir=data_docs_dir(settings),
+        parameters=batch.parameters,
+        unavailable=batch.unavailable,
+        history_counts=batch.history_counts,
+    )
+
+
+def _problem(o: ExpectationOutcome) -> dict[str, Any]:
+    return {
+        "expectation": o.expectation,
+        "severity": o.severity,
+        "status": o.status,
+        "partition": o.partition,
+        "observed_value": o.observed_value,
+        "unexpected_count": o.unexpected_count,
+        "unexpected_percent": o.unexpected_percent,
+        "sample_values": list(o.sample_values),
+        "note": o.note,
+    }
+
+
+def _md_table(problems: list[ExpectationOutcome]) -> str:
+    lines = [
+        "| expectation | severity | status | partition | observed | unexpected | samples |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for o in problems:
+        cells = [
+            o.expectation,
+            o.severity,
+            o.status,
+            o.partition or "",
+            "" if o.observed_value is None else str(o.observed_value)[:80],
+            "" if o.unexpected_count is None else f"{o.unexpected_count}",
+            ", ".join(map(str, o.sample_values))[:80] or (o.note or "")[:120],
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def check_result(outcome: SuiteOutcome) -> dg.AssetCheckResult:
+    """The Dagster result of a suite outcome (severity, description, metadata)."""
+    problems = outcome.could_not_run + outcome.failed_errors + outcome.failed_warnings
+    skipped = [o for o in outcome.outcomes if o.status == "skipped"]
+    metadata: dict[str, Any] = {
+        "suite": outcome.suite,
+        "asset": "/".join(outcome.asset_key),
+        "partitions": outcome.partition_range,
+        "row_count": dg.MetadataValue.int(outcome.row_count or 0),
+        "expectations_run": dg.MetadataValue.int(len(outcome.outcomes) - len(skipped)),
+        "expectations_failed": dg.MetadataValue.int(len(problems)),
+        "could_not_run": dg.MetadataValue.bool(bool(outcome.could_not_run)),
+        "problems": dg.MetadataValue.json([_problem(o) for o in problems]),
+        "problems_table": dg.MetadataValue.md(_md_table(problems) if problems else "none"),
+        "skipped": dg.MetadataValue.json([f"{o.expectation}: {o.note}" for o in skipped]),
+    }
+    if outcome.data_docs is not None:
+        metadata["data_docs"] = dg.MetadataValue.path(str(outcome.data_docs))
+        metadata["data_docs_url"] = dg.MetadataValue.url(outcome.data_docs.as_uri())
+    severity = outcome.severity
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(list(outcome.asset_key)),
+        check_name=CHECK_NAME,
+        passed=severity is None,
+        severity=dg.AssetCheckSeverity.WARN if severity == "warn" else dg.AssetCheckSeverity.ERROR,
+        description=outcome.summary()[:MAX_DESCRIPTION],
+        metadata=metadata,
+    )
+
+
+def _dates(context: dg.AssetCheckExecutionContext) -> list[date]:
+    if not (context.has_partition_key or context.has_partition_key_range):
+        return []
+    return [date.fromisoformat(k) for k in context.partition_keys]
+
+
+def build_suite_check(
+    suite: SuiteSpec, settings_fn: Callable[[], Settings] = get_settings
+) -> dg.AssetChecksDefinition:
+    """One asset check running ``suite`` on the run's partitions of its asset."""
+
+    @dg.asset_check(
+        asset=dg.AssetKey(list(suite.asset_key)),
+        name=CHECK_NAME,
+        blocking=suite.has_error_expectations,
+        partitions_def=business_date_partitions(),
+        description=f"Great Expectations suite {suite.name} ({suite.path.name})",
+        metadata={"suite": suite.name, "suite_file": f"expectations/{suite.path.name}"},
+    )
+    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        outcome = validate_suite(suite, _dates(context), context.run.run_id, settings_fn())
+        log = context.log.info if outcome.passed else context.log.error
+        log(outcome.summary())
+        return check_result(outcome)
+
+    return _check
+
+
+def build_quality_checks(
+    suites_dir: Path | None = None, settings_fn: Callable[[], Settings] = get_settings
+) -> list[dg.AssetChecksDefinition]:
+    """One check per suite file in ``suites_dir`` (default: the repo's ``expectations/``)."""
+    return [
+        build_suite_check(s, settings_fn) for s in load_suites(suites_dir or default_suites_dir())
+    ]

@@ -1,0 +1,65 @@
+"""A blocking GX check on an asset of one multi-asset (like dbt's) stops the downstream step."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from test_quality_gate import _qa_row, _warehouse
+
+from orchestration.defs.quality.checks import CHECK_NAME, build_suite_check
+from orchestration.lib.gx_suites import default_suites_dir, parse_suite
+from orchestration.partitions import business_date_partitions
+from orchestration.settings import load_settings
+
+DAY = date(2026, 3, 14)
+FACT = dg.AssetKey(["core", "fct_qa_evaluations"])
+KPI = dg.AssetKey(["kpi", "kpi_qa_monthly"])
+
+
+def _defs(settings_home: Path) -> list:
+    settings = load_settings({"CSQ_HOME": str(settings_home), "CSQ_PII_SALT": "t"})
+
+    @dg.multi_asset(
+        specs=[dg.AssetSpec(FACT), dg.AssetSpec(["core", "dim_team"])],
+        partitions_def=business_date_partitions(),
+        name="fake_dbt_core",
+    )
+    def fake_dbt_core():
+        yield dg.MaterializeResult(asset_key=FACT)
+        yield dg.MaterializeResult(asset_key=dg.AssetKey(["core", "dim_team"]))
+
+    @dg.asset(key=KPI, deps=[FACT], partitions_def=business_date_partitions())
+    def kpi_qa_monthly() -> None:
+        (settings_home / "kpi_ran").write_text("yes")
+
+    check = build_suite_check(
+        parse_suite(default_suites_dir() / "core.fct_qa_evaluations.json"), lambda: settings
+    )
+    return [fake_dbt_core, check, kpi_qa_monthly], settings
+
+
+@pytest.mark.parametrize("critical_score", [0.0, 70.0], ids=["good", "bad"])
+def test_blocking_check_gates_the_kpi_step(tmp_path: Path, critical_score: float) -> None:
+    defs, settings = _defs(tmp_path)
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    rows = [_qa_row(i, DAY, 85.0) for i in range(10)]
+    rows.append(_qa_row(99, DAY, critical_score, critical=True))
+    _warehouse(settings.warehouse, rows)
+    result = dg.materialize(defs, partition_key=DAY.isoformat(), raise_on_error=False)
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.check_name == CHECK_NAME and evaluation.asset_key == FACT
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    if critical_score == 0.0:
+        assert result.success and evaluation.passed
+        assert KPI in materialized and (tmp_path / "kpi_ran").exists()
+    else:
+        assert not result.success and not evaluation.passed
+        assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+        assert "qa_score" in evaluation.description
+        assert FACT in materialized and KPI not in materialized
+        assert not (tmp_path / "kpi_ran").exists()
+        failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        assert failed == ["core__fct_qa_evaluations_gx_suite"]

@@ -1,0 +1,186 @@
+"""The GX runner on real raw partitions and a real DuckDB warehouse (tmp_path)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_quality_support import valid_rows, write_history, write_partition
+
+from orchestration.contract import entity
+from orchestration.defs.quality.checks import check_result, validate_suite
+from orchestration.lib.gx_history import history_dir
+from orchestration.lib.gx_suites import ExpectationSpec, default_suites_dir, parse_suite
+from orchestration.settings import Settings, load_settings
+
+DAY = date(2026, 3, 14)
+CALLS = entity("telephony", "calls")
+N = 60
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    s = load_settings({"CSQ_HOME": str(tmp_path / "home"), "CSQ_PII_SALT": "test-salt"})
+    write_history(s.raw_dir, CALLS, DAY, days=8, n=N)
+    employees = entity("hr", "employees")
+    write_partition(s.raw_dir, employees, DAY, valid_rows(employees, N, DAY))
+    return s
+
+
+def _suite(name: str):
+    return parse_suite(default_suites_dir() / f"{name}.json")
+
+
+def test_good_partition_passes_and_is_recorded(settings: Settings) -> None:
+    write_partition(settings.raw_dir, CALLS, DAY, valid_rows(CALLS, N, DAY))
+    outcome = validate_suite(_suite("raw.telephony.calls"), [DAY], "run-good", settings)
+    assert outcome.passed, outcome.summary()
+    statuses = {o.expectation: o.status for o in outcome.outcomes}
+    assert statuses["expect_table_row_count_to_be_between"] == "passed"
+    assert statuses["expect_column_values_to_be_in_set(agent_login)"] == "passed"
+    result = check_result(outcome)
+    assert result.passed
+    assert outcome.data_docs is not None and outcome.data_docs.is_file()
+    assert str(outcome.data_docs).startswith(str(settings.reports_dir / "data_docs"))
+    con = duckdb.connect()
+    rows = con.execute(
+        "select count(*), count(distinct suite), bool_and(success) "
+        f"from read_parquet('{history_dir(settings.lake_dir)}/*.parquet') where run_id = 'run-good'"
+    ).fetchone()
+    assert rows == (len(outcome.outcomes), 1, True)
+
+
+def test_bad_partition_fails_with_error_naming_the_problem(settings: Settings) -> None:
+    rows = valid_rows(CALLS, N // 10, DAY)  # a tenth of the usual volume
+    rows[1]["talk_s"] = 9 * 3600  # parses (under the contract's 24 h) but is absurd
+    write_partition(settings.raw_dir, CALLS, DAY, rows)
+    posts = entity("survey", "post_contact")
+    write_history(settings.raw_dir, posts, DAY, days=1, n=5)
+    bad_posts = valid_rows(posts, 5, DAY)
+    bad_posts[3]["csat"] = 9
+    write_partition(settings.raw_dir, posts, DAY, bad_posts)
+
+    calls = validate_suite(_suite("raw.telephony.calls"), [DAY], "run-bad", settings)
+    assert calls.severity == "error"
+    failed = {o.expectation: o for o in calls.failed_errors}
+    talk = failed["expect_column_values_to_be_between(talk_s)"]
+    assert (talk.unexpected_count, talk.sample_values) == (1, (32400,))
+    volume = failed["expect_table_row_count_to_be_between"]
+    assert volume.observed_value == N // 10 and volume.partition == DAY.isoformat()
+    assert f"expected {int(N * 0.4)}..{int(N * 2.5)} rows" in volume.note
+    result = check_result(calls)
+    assert not result.passed and result.severity.value == "ERROR"
+    for text in ("raw.telephony.calls", "raw/telephony/calls", "2026-03-14", "talk_s", "32400"):
+        assert text in result.description
+    problems = result.metadata["problems"].value
+    assert {p["expectation"] for p in problems} >= set(failed)
+
+    survey = validate_suite(_suite("raw.survey.post_contact"), [DAY], "run-bad", settings)
+    (csat,) = [o for o in survey.failed_errors if o.column == "csat"]
+    assert csat.sample_values == (9,) and csat.unexpected_count == 1
+    skipped = [o for o in survey.outcomes if o.status == "skipped"]
+    assert any("not enough history: 1 prior partition" in (o.note or "") for o in skipped)
+
+
+def test_only_warnings_failing_gives_warn(settings: Settings) -> None:
+    rows = valid_rows(CALLS, N, DAY)
+    for r in rows[:10]:
+        r["agent_login"] = "9999"  # orphan logins: 1/6 of the day, coverage is a warning
+    write_partition(settings.raw_dir, CALLS, DAY, rows)
+    outcome = validate_suite(_suite("raw.telephony.calls"), [DAY], "run-warn", settings)
+    assert outcome.severity == "warn"
+    (orphans,) = outcome.failed_warnings
+    assert orphans.column == "agent_login" and orphans.unexpected_count == 10
+    assert check_result(outcome).severity.value == "WARN"
+
+
+def test_suite_naming_a_missing_column_is_an_error_not_a_pass(settings: Settings) -> None:
+    write_partition(settings.raw_dir, CALLS, DAY, valid_rows(CALLS, N, DAY))
+    suite = _suite("raw.telephony.calls")
+    ghost = ExpectationSpec(
+        999,
+        "expect_column_values_to_not_be_null",
+        {"column": "no_such_column"},
+        {"severity": "warn", "why": "test"},
+    )
+    suite = replace(suite, expectations=(*suite.expectations, ghost))
+    outcome = validate_suite(suite, [DAY], "run-err", settings)
+    (err,) = outcome.could_not_run
+    assert err.column == "no_such_column" and "could not run" in err.note
+    assert "no_such_column" in err.note
+    result = check_result(outcome)
+    assert not result.passed and result.severity.value == "ERROR"
+    assert "CHECK COULD NOT RUN" in result.description
+
+
+def test_missing_partition_is_an_error(settings: Settings) -> None:
+    outcome = validate_suite(_suite("raw.telephony.calls"), [DAY], "run-missing", settings)
+    (err,) = outcome.could_not_run
+    assert "2026-03-14" in err.note and "not found" in err.note
+    assert not check_result(outcome).passed
+
+
+def _warehouse(path: Path, rows: list[tuple]) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("create schema core")
+    con.execute(
+        "create table core.fct_qa_evaluations (evaluation_id varchar, evaluated_date date, "
+        "evaluated_month date, form_version varchar, method varchar, qa_score double, "
+        "qa_band varchar, has_critical_fail boolean, employee_sk varchar, employee_id varchar, "
+        "team_id varchar)"
+    )
+    con.executemany("insert into core.fct_qa_evaluations values (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    con.close()
+
+
+def _qa_row(i: int, day: date, score: float, critical: bool = False) -> tuple:
+    band = (
+        "excellent" if score >= 90 else "good" if score >= 80 else "pass" if score >= 60 else "fail"
+    )
+    return (
+        f"e{i}",
+        day,
+        day.replace(day=1),
+        "v1",
+        "peer",
+        score,
+        band,
+        critical,
+        f"sk{i}",
+        f"{100000 + i}",
+        "t1",
+    )
+
+
+def test_core_fact_reads_only_the_run_dates_and_releases_the_warehouse(
+    settings: Settings,
+) -> None:
+    old = DAY - timedelta(days=3)
+    rows = [_qa_row(i, DAY, 85.0) for i in range(40)]
+    rows += [_qa_row(100, old, 150.0)]  # bad, but not in the run's partition
+    rows += [_qa_row(101, DAY, 70.0, critical=True)]  # critical fail must score 0
+    _warehouse(settings.warehouse, rows)
+    outcome = validate_suite(_suite("core.fct_qa_evaluations"), [DAY], "run-core", settings)
+    assert outcome.row_count == 41
+    (failed,) = outcome.failed_errors
+    assert failed.column == "qa_score" and failed.sample_values == (70.0,)
+    con = duckdb.connect(str(settings.warehouse))  # no lock left behind
+    con.execute("drop table core.fct_qa_evaluations")
+    con.close()
+    gone = validate_suite(_suite("core.fct_qa_evaluations"), [DAY], "run-core2", settings)
+    (err,) = gone.could_not_run
+    assert "fct_qa_evaluations" in err.note and "could not run" in err.note
+    history = (
+        duckdb.connect()
+        .execute(
+            f"select status, note from read_parquet('{history_dir(settings.lake_dir)}/*.parquet') "
+            "where run_id = 'run-core2'"
+        )
+        .fetchall()
+    )
+    assert history == [("error", err.note)]
+    assert json.loads(json.dumps(check_result(gone).metadata["problems"].value))
