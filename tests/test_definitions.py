@@ -27,8 +27,10 @@ def _keys(graph, first: str) -> set[dg.AssetKey]:
 def test_pipeline_job_and_automation_load(defs: dg.Definitions) -> None:
     job = defs.resolve_job_def("csq_pipeline")
     assert job.partitions_def is not None
-    assert {s.name for s in defs.resolve_all_sensor_defs()} >= {"new_deliveries_sensor"}
-    assert len(list(defs.resolve_all_schedule_defs())) == 1
+    sensor = defs.resolve_sensor_def("new_deliveries_sensor")
+    assert sensor.job_name == "csq_pipeline"
+    (schedule,) = defs.schedules
+    assert defs.resolve_schedule_def(schedule.name).job_name == "csq_pipeline"
 
 
 def test_one_raw_asset_per_contract_entity(graph) -> None:

@@ -23,3 +23,8 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         conn.execute(self._macro_sql)
+
+    def configure_cursor(self, cursor: DuckDBPyConnection) -> None:
+        # Temp macros live per DuckDB connection, and dbt-duckdb hands each thread a cursor
+        # (a new connection): define it on every one.
+        cursor.execute(self._macro_sql)

@@ -9,8 +9,10 @@ marts (stack notes).
 
 import json
 import shutil
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -36,7 +38,7 @@ def run_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     args = ["build", "--vars", json.dumps(run_vars(context))]
     invocation = dbt.cli(args, context=context)
-    yield from invocation.stream().fetch_row_counts()
+    yield from invocation.stream()
     # dagster-dbt gives every invocation its own target/<id> folder (with a copy of the partial
     # parse file); keep the artifacts we need for publish (manifest) and drop the rest.
     shutil.rmtree(invocation.target_path, ignore_errors=True)
@@ -72,4 +74,7 @@ def dbt_kpi_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 
 def dbt_resource() -> DbtCliResource:
     """The dbt CLI resource, running the venv's dbt against the project."""
-    return DbtCliResource(project_dir=dbt_project)
+    return DbtCliResource(
+        project_dir=dbt_project,
+        dbt_executable=str(Path(sys.executable).parent / "dbt"),
+    )
