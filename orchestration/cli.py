@@ -100,6 +100,7 @@ def run_pipeline(settings: Settings, start: date, end: date) -> RunOutcome:
             "check": ev.check_name,
             "passed": ev.passed,
             "severity": ev.severity.value,
+            "description": ev.description or "",
         }
         for ev in result.get_asset_check_evaluations()
     ]

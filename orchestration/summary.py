@@ -134,6 +134,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     print(f"-- quality checks: {checks['passed']} passed, {len(checks['failed'])} failed")
     for c in checks["failed"]:
         print(f"   FAILED [{c['severity']}] {c['asset']} :: {c['check']}")
+        if c.get("description"):
+            print(f"      {c['description']}")
     print("-- KPI marts")
     for table, n in summary["marts"].items():
         print(f"   {table:<40} {n:>10,}")

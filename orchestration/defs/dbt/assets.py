@@ -6,7 +6,6 @@ blocking quality checks then run on the core facts; only then ``dbt_kpi_marts`` 
 marts (stack notes).
 """
 
-
 import json
 import shutil
 import sys
@@ -36,7 +35,14 @@ def run_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    args = ["build", "--vars", json.dumps(run_vars(context))]
+    # dbt unit tests check SQL logic, not data: they run in the test suite, not every build.
+    args = [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps(run_vars(context)),
+    ]
     invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
     # dagster-dbt gives every invocation its own target/<id> folder (with a copy of the partial
