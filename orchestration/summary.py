@@ -55,7 +55,11 @@ def database_counts(path: Path, schemas: tuple[str, ...] | None = None) -> dict[
     """``schema.table -> rows`` of a DuckDB file, opened read-only and closed at once."""
     if not path.exists():
         return {}
-    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:  # another process (e.g. an orphaned dbt) holds the lock
+        print(f"(cannot read {path} for the summary: {exc})")
+        return {}
     try:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
