@@ -10,6 +10,25 @@ each day is planned (``schedules``) and contacts are routed to the agents on shi
 faults on request. Everything is drawn from ``numpy.random.Generator``s seeded by
 (seed, stream, day), so the same arguments give byte-identical files.
 
+Performance (2-core machine shared with other jobs, load average ~3.5 during the runs):
+one year (365 days) at 300 agents writes 1,460 deliveries / 8,030 files / 1.68 GB in
+175 s wall (172 s user + 8 s sys CPU over both processes), peak RSS 0.5 GB; 30 days take
+29 s wall / 16 s CPU (before this tuning: 49 s wall / 34 s CPU on the same load). Where the
+time goes and what keeps it low:
+* generation streams day by day; from ``PARALLEL_MIN_DAYS`` days on, a second (forked)
+  process renders and writes while the next day is simulated (at most
+  ``MAX_DAYS_IN_FLIGHT`` days queued), so memory stays flat and both cores work; the bytes
+  are the same as in one process (tested);
+* call routing (``contacts.route_calls``) is an event loop in arrival order over ~9,000
+  segments a day: every random draw is made up front, vectorised, and the loop keeps a heap
+  of the current 15-minute slot's available agents keyed by the time they become free, so
+  each call costs two heap operations; chats and CTI agent states are numpy (no per-row
+  pandas);
+* CSV rendering (``render.to_text``) formats whole columns with numpy / pyarrow compute
+  (a per-second ``HH:MM:SS`` lookup, dates formatted once per distinct day), joins them
+  in C and quotes only where ``csv.writer`` would (byte-identical to it); encoding is one
+  ``str.encode`` per file.
+
 Planted relationships (what the business believes; recoverable at 30-60 agents over a few
 months). Every service outcome of an agent on a day is driven by one latent proficiency
 

@@ -46,10 +46,47 @@ def _arrivals(rng: np.random.Generator, plan: DayPlan, n: int, mask: np.ndarray)
     return np.sort(plan.open_s + slots * SLOT_S + rng.integers(0, SLOT_S, n)).astype(np.int64)
 
 
+def _slot_agents(available: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
+    """Per 15-minute slot, the positions of the ``mask`` agents available in it."""
+    return [np.flatnonzero(row & mask) for row in available]
+
+
+def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+    """``prefix`` + zero-padded ``numbers`` (object array of str)."""
+    text = np.strings.zfill(np.asarray(numbers, dtype=np.int64).astype(str), width)
+    return np.strings.add(prefix, text).astype(object)
+
+
+CALL_COLUMNS = (
+    "call_id",
+    "segment_no",
+    "direction",
+    "call_index",
+    "queue_id",
+    "agent_pos",
+    "enqueued_at",
+    "answered_at",
+    "ended_at",
+    "ring_s",
+    "talk_s",
+    "hold_s",
+    "acw_s",
+    "disposition",
+    "transfer_to_queue",
+)
+DISPOSITIONS = np.array(
+    ["answered", "transferred", "abandoned", "callback", "flowout"], dtype=object
+)
+ANSWERED, TRANSFERRED, ABANDONED, CALLBACK, FLOWOUT = range(5)
+
+
 def route_calls(rng: np.random.Generator, plan: DayPlan, d: date, n_calls: int) -> pd.DataFrame:
     """Simulate the inbound calls of a day (plus transfer legs and outbound callbacks).
 
-    Returns one row per segment with ``agent_pos`` (index into the plan, -1 if none).
+    An event loop in arrival order gives each queued call to the available phone agent who
+    has been free longest (or will be free soonest); every random draw is made up front,
+    vectorised, so the loop only does the assignment. Returns one row per segment with
+    ``agent_pos`` (index into the plan, -1 if none).
     """
     phone = ~plan.chat
     enq = _arrivals(rng, plan, n_calls, phone)
@@ -57,165 +94,132 @@ def route_calls(rng: np.random.Generator, plan: DayPlan, d: date, n_calls: int) 
     u = rng.random(n)
     fate = np.select(
         [u < P_ABANDON, u < P_ABANDON + P_CALLBACK, u < P_ABANDON + P_CALLBACK + P_FLOWOUT],
-        ["abandoned", "callback", "flowout"],
-        "queue",
+        [ABANDONED, CALLBACK, FLOWOUT],
+        -1,
     )
-    queue = rng.choice(QUEUE_IDS, n, p=QUEUE_P)
+    queue = rng.choice(len(QUEUES), n, p=QUEUE_P)
     target_wait = np.where(rng.random(n) < 0.6, 0, rng.exponential(20, n)).astype(np.int64)
     short = rng.random(n) < 0.3
     give_up = np.where(
         short, rng.integers(1, SHORT_ABANDON_S + 1, n), 6 + rng.lognormal(np.log(35), 0.8, n)
     )
     give_up = np.minimum(give_up, 1200).astype(np.int64)
-
-    avail = plan.available & phone[None, :]
-    q = plan.proficiency
-    free_at = np.full(len(q), -INF, dtype=np.int64)
-    tag = f"C{d:%Y%m%d}"
-    rows: list[tuple] = []
-    heap: list[tuple[int, int, int, int, str, int]] = []
-    # (time, order, call index, segment, queue, target wait); order keeps it deterministic
-    for i in range(n):
-        if fate[i] == "queue":
-            heap.append((int(enq[i]), i, i, 1, str(queue[i]), int(target_wait[i])))
-    heapq.heapify(heap)
-    for i in np.flatnonzero(fate != "queue"):
-        wait = int(give_up[i]) if fate[i] == "abandoned" else int(rng.integers(40, 150))
-        rows.append(
-            (
-                f"{tag}{i:06d}",
-                1,
-                "inbound",
-                i,
-                queue[i],
-                -1,
-                enq[i],
-                -1,
-                enq[i] + wait,
-                0,
-                0,
-                0,
-                0,
-                fate[i],
-                None,
-            )
-        )
-        if fate[i] == "callback":
-            at = int(enq[i]) + wait + int(rng.integers(600, 3600))
-            heapq.heappush(heap, (at, n + i, i, 0, str(queue[i]), 0))
-    extra = rng.random((n * 2 + 10, 6))
-    k = 0
-    while heap:
-        t, order, i, seg, qid, tw = heapq.heappop(heap)
-        z = extra[k % len(extra)]
-        k += 1
-        ring = 2 + int(z[0] * 7)
-        slot = min(max((t + tw - plan.open_s) // SLOT_S, 0), N_SLOTS - 1)
-        cand = np.where(avail[slot], free_at, INF)
-        a = int(np.argmin(cand))
-        if cand[a] == INF:
-            if seg >= 1:
-                rows.append(
-                    (
-                        f"{tag}{i:06d}",
-                        seg,
-                        "inbound",
-                        i,
-                        qid,
-                        -1,
-                        t,
-                        -1,
-                        t + 30,
-                        0,
-                        0,
-                        0,
-                        0,
-                        "abandoned",
-                        None,
-                    )
-                )
-            continue
-        ans = max(t + tw + ring, int(cand[a]) + ring)
-        if seg >= 1 and ans - t > 900:
-            rows.append(
-                (
-                    f"{tag}{i:06d}",
-                    seg,
-                    "inbound",
-                    i,
-                    qid,
-                    -1,
-                    t,
-                    -1,
-                    t + int(give_up[i]) + 60,
-                    0,
-                    0,
-                    0,
-                    0,
-                    "abandoned",
-                    None,
-                )
-            )
-            continue
-        talk = int(min(np.exp(np.log(250) - 0.18 * q[a] + 0.6 * _norm(z[1])), 7200))
-        hold = int(np.exp(np.log(45) + 0.5 * _norm(z[3]))) if z[2] < 0.25 - 0.05 * q[a] else 0
-        acw = int(12 + np.exp(np.log(22) - 0.25 * q[a] + 0.5 * _norm(z[4])))
-        end = ans + talk + hold
-        free_at[a] = end + acw + 1 + int(z[5] * 8)
-        if seg == 0:
-            call_id, direction, seg_no = f"{tag}9{i:05d}", "outbound", 1
-        else:
-            call_id, direction, seg_no = f"{tag}{i:06d}", "inbound", seg
-        transfer = seg == 1 and z[5] < P_TRANSFER
-        to_queue = str(rng.choice(QUEUE_IDS[qid != QUEUE_IDS])) if transfer else None
-        rows.append(
-            (
-                call_id,
-                seg_no,
-                direction,
-                i,
-                qid,
-                a,
-                t,
-                ans,
-                end,
-                ring,
-                talk,
-                hold,
-                acw,
-                "transferred" if transfer else "answered",
-                to_queue,
-            )
-        )
-        if transfer:
-            heapq.heappush(heap, (end, order + 3 * n, i, 2, to_queue, int(rng.exponential(10))))
-    cols = [
-        "call_id",
-        "segment_no",
-        "direction",
-        "call_index",
-        "queue_id",
-        "agent_pos",
-        "enqueued_at",
-        "answered_at",
-        "ended_at",
-        "ring_s",
-        "talk_s",
-        "hold_s",
-        "acw_s",
-        "disposition",
-        "transfer_to_queue",
-    ]
-    calls = pd.DataFrame(rows, columns=cols)
-    return calls.sort_values(["enqueued_at", "call_id", "segment_no"], kind="stable").reset_index(
-        drop=True
+    # calls that never reach an agent: abandoned in the IVR/queue, callback requests, flowouts
+    early = np.flatnonzero(fate >= 0)
+    early_wait = np.where(
+        fate[early] == ABANDONED, give_up[early], rng.integers(40, 150, len(early))
     )
+    is_callback = fate[early] == CALLBACK
+    callbacks = early[is_callback]
+    callback_at = enq[callbacks] + early_wait[is_callback] + rng.integers(600, 3600, len(callbacks))
 
+    # per-leg draws (row 0: the first / outbound leg, row 1: a transfer leg)
+    ring = 2 + (rng.random((2, n)) * 7).astype(np.int64)
+    talk_base = np.exp(np.log(250) + 0.6 * rng.standard_normal((2, n)))
+    hold_u = rng.random((2, n))
+    hold_len = np.exp(np.log(45) + 0.5 * rng.standard_normal((2, n))).astype(np.int64)
+    acw_base = np.exp(np.log(22) + 0.5 * rng.standard_normal((2, n)))
+    wrap = rng.integers(1, 9, (2, n))
+    transfer = rng.random(n) < P_TRANSFER
+    other = rng.integers(0, len(QUEUES) - 1, n)
+    to_queue = other + (other >= queue)
+    transfer_wait = rng.exponential(10, n).astype(np.int64)
 
-def _norm(u: float) -> float:
-    """A cheap standard-normal draw from a uniform (logistic approximation)."""
-    u = min(max(u, 1e-6), 1 - 1e-6)
-    return float(np.log(u / (1 - u)) * 0.5513)
+    q = plan.proficiency
+    talk_k, acw_k = np.exp(-0.18 * q).tolist(), np.exp(-0.25 * q).tolist()
+    hold_p = (0.25 - 0.05 * q).tolist()
+    slots = [a.tolist() for a in _slot_agents(plan.available, phone)]
+    free_at = [int(-INF)] * len(q)
+    # event heap: (time, order, call index, segment, queue, target wait); segment 0 = callback
+    heap = [
+        (t, i, i, 1, qi, tw)
+        for i, (t, qi, tw, f) in enumerate(
+            zip(enq.tolist(), queue.tolist(), target_wait.tolist(), fate.tolist(), strict=True)
+        )
+        if f < 0
+    ]
+    heap += [
+        (t, n + i, i, 0, int(queue[i]), 0)
+        for i, t in zip(callbacks.tolist(), callback_at.tolist(), strict=True)
+    ]
+    heapq.heapify(heap)
+    ring_l, talk_l, hold_u_l, hold_l = (
+        ring.tolist(),
+        talk_base.tolist(),
+        hold_u.tolist(),
+        hold_len.tolist(),
+    )
+    acw_l, wrap_l = acw_base.tolist(), wrap.tolist()
+    give_up_l, transfer_l, to_queue_l = give_up.tolist(), transfer.tolist(), to_queue.tolist()
+    transfer_wait_l = transfer_wait.tolist()
+    open_s, last_slot = plan.open_s, N_SLOTS - 1
+    out: list[tuple[int, int, int, int, int, int, int, int, int, int, int, int]] = []
+    # (call index, segment, queue, agent, enqueued, answered, ended, ring, talk, hold, acw, disp)
+    pool: list[tuple[int, int]] = []
+    pool_slot = -1
+    # pool: (free from, agent) of the slot's available agents, a heap kept in step with
+    # free_at; its head is the agent free longest (lowest position on ties)
+    while heap:
+        t, order, i, seg, qi, tw = heapq.heappop(heap)
+        leg = 1 if seg == 2 else 0
+        slot = min(max((t + tw - open_s) // SLOT_S, 0), last_slot)
+        if slot != pool_slot:
+            pool = [(free_at[a], a) for a in slots[slot]]
+            heapq.heapify(pool)
+            pool_slot = slot
+        if not pool:
+            if seg >= 1:
+                out.append((i, seg, qi, -1, t, -1, t + 30, 0, 0, 0, 0, ABANDONED))
+            continue
+        free, a = pool[0]
+        r = ring_l[leg][i]
+        ans = max(t + tw + r, free + r)
+        if seg >= 1 and ans - t > 900:
+            out.append((i, seg, qi, -1, t, -1, t + give_up_l[i] + 60, 0, 0, 0, 0, ABANDONED))
+            continue
+        talk = int(min(talk_l[leg][i] * talk_k[a], 7200))
+        hold = hold_l[leg][i] if hold_u_l[leg][i] < hold_p[a] else 0
+        acw = int(12 + acw_l[leg][i] * acw_k[a])
+        end = ans + talk + hold
+        moved = seg == 1 and transfer_l[i]
+        free_at[a] = end + acw + (1 if moved else wrap_l[leg][i])
+        heapq.heapreplace(pool, (free_at[a], a))
+        out.append(
+            (i, seg, qi, a, t, ans, end, r, talk, hold, acw, TRANSFERRED if moved else ANSWERED)
+        )
+        if moved:
+            heapq.heappush(heap, (end, order + 3 * n, i, 2, to_queue_l[i], transfer_wait_l[i]))
+
+    routed = np.array(out, dtype=np.int64).reshape(-1, 12)
+    unrouted = np.zeros((len(early), 12), dtype=np.int64)
+    unrouted[:, 0], unrouted[:, 1], unrouted[:, 2] = early, 1, queue[early]
+    unrouted[:, 3], unrouted[:, 4], unrouted[:, 5] = -1, enq[early], -1
+    unrouted[:, 6], unrouted[:, 11] = enq[early] + early_wait, fate[early]
+    rows = np.concatenate([unrouted, routed])
+    # order of (enqueued_at, call_id, segment_no): outbound ids (tag + "9") sort after inbound
+    rows = rows[np.lexsort((rows[:, 1], rows[:, 0], rows[:, 1] == 0, rows[:, 4]))]
+    idx, seg, disp = rows[:, 0], rows[:, 1], rows[:, 11]
+    tag = f"C{d:%Y%m%d}"
+    inbound = seg >= 1
+    return pd.DataFrame(
+        {
+            "call_id": np.where(inbound, _ids(tag, idx, 6), _ids(f"{tag}9", idx, 5)),
+            "segment_no": np.maximum(seg, 1),
+            "direction": np.where(inbound, "inbound", "outbound").astype(object),
+            "call_index": idx,
+            "queue_id": QUEUE_IDS[rows[:, 2]],
+            "agent_pos": rows[:, 3],
+            "enqueued_at": rows[:, 4],
+            "answered_at": rows[:, 5],
+            "ended_at": rows[:, 6],
+            "ring_s": rows[:, 7],
+            "talk_s": rows[:, 8],
+            "hold_s": rows[:, 9],
+            "acw_s": rows[:, 10],
+            "disposition": DISPOSITIONS[disp],
+            "transfer_to_queue": np.where(disp == TRANSFERRED, QUEUE_IDS[to_queue[idx]], None),
+        }
+    )
 
 
 def route_chats(rng: np.random.Generator, plan: DayPlan, d: date, n_chats: int) -> pd.DataFrame:
@@ -226,7 +230,6 @@ def route_chats(rng: np.random.Generator, plan: DayPlan, d: date, n_chats: int) 
     outcome = np.where(u < 0.15, "bot_resolved", np.where(u < 0.21, "abandoned", "handled")).astype(
         object
     )
-    avail = plan.available & plan.chat[None, :]
     free = np.full((len(plan.proficiency), 3), -INF, dtype=np.int64)
     agent = np.full(n, -1)
     slot_no = np.zeros(n, dtype=int)
@@ -235,24 +238,33 @@ def route_chats(rng: np.random.Generator, plan: DayPlan, d: date, n_chats: int) 
         outcome == "bot_resolved", rng.integers(60, 400, n), rng.integers(30, 300, n)
     )
     target = np.where(rng.random(n) < 0.5, 0, rng.exponential(30, n)).astype(np.int64)
-    dur_z = rng.normal(0, 0.6, n)
-    for i in np.flatnonzero(outcome == "handled"):
-        slot = min(max((req[i] + target[i] - plan.open_s) // SLOT_S, 0), N_SLOTS - 1)
-        cand = np.where(avail[slot][:, None], free, INF)
-        flat = int(np.argmin(cand))
-        a, s = divmod(flat, 3)
-        if cand[a, s] == INF:
-            outcome[i] = "abandoned"
+    dur_base = np.exp(np.log(540) + rng.normal(0, 0.6, n))
+    dur_k = np.exp(-0.2 * plan.proficiency).tolist()
+    slots = _slot_agents(plan.available, plan.chat)
+    wanted = (req + target).tolist()
+    dur_l = dur_base.tolist()
+    open_s, last_slot = plan.open_s, N_SLOTS - 1
+    lost = []
+    for i in np.flatnonzero(outcome == "handled").tolist():
+        at = wanted[i]
+        agents = slots[min(max((at - open_s) // SLOT_S, 0), last_slot)]
+        if not len(agents):
+            lost.append(i)
             continue
-        start = max(int(req[i] + target[i]), int(cand[a, s])) + 5
-        dur = int(min(np.exp(np.log(540) - 0.2 * plan.proficiency[a] + dur_z[i]), 5400))
+        cand = free[agents]
+        flat = int(cand.argmin())
+        j, s = divmod(flat, 3)
+        a = int(agents[j])
+        start = max(at, int(cand[j, s])) + 5
+        dur = int(min(dur_l[i] * dur_k[a], 5400))
         agent[i], slot_no[i], first[i], ended[i] = a, s + 1, start, start + dur
         free[a, s] = start + dur + 5
+    outcome[lost] = "abandoned"
     dur_min = np.maximum(ended - req, 0) / 60
     handled = agent >= 0
     return pd.DataFrame(
         {
-            "chat_id": [f"W{d:%Y%m%d}{i:06d}" for i in range(n)],
+            "chat_id": _ids(f"W{d:%Y%m%d}", np.arange(n), 6),
             "channel": rng.choice(
                 np.array(["app", "wechat", "web"], dtype=object), n, p=[0.45, 0.4, 0.15]
             ),
@@ -269,6 +281,18 @@ def route_chats(rng: np.random.Generator, plan: DayPlan, d: date, n_chats: int) 
     )
 
 
+STATES = np.array(["talking", "hold", "acw", "not_ready", "ready", "logged_out"], dtype=object)
+TALKING, HOLD, ACW, NOT_READY, READY, LOGGED_OUT = range(6)
+GROUP_OFFSET = np.int64(2**40)
+"""Added per agent position so that one running maximum restarts for every agent."""
+
+
+def _group_cummax(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Running maximum of ``values`` within runs of equal, ascending ``group`` (>= 0)."""
+    shifted = values + group * GROUP_OFFSET
+    return np.maximum.accumulate(shifted) - group * GROUP_OFFSET
+
+
 def agent_states(
     plan: DayPlan, calls: pd.DataFrame, chats: pd.DataFrame, rng: np.random.Generator
 ) -> pd.DataFrame:
@@ -280,122 +304,102 @@ def agent_states(
     (open, no end) follows the last activity. Absent agents get one ``logged_out`` row
     covering their scheduled shift.
     """
-    parts = []
-    handled = calls[calls["agent_pos"] >= 0]
-    ans = handled["answered_at"].to_numpy()
-    talk_end = ans + handled["talk_s"].to_numpy()
-    end = handled["ended_at"].to_numpy()
-    pos = handled["agent_pos"].to_numpy()
-    parts.append(
-        pd.DataFrame(
-            {"pos": pos, "start": ans, "end": talk_end, "state": "talking", "reason": None}
-        )
-    )
-    held = handled["hold_s"].to_numpy() > 0
-    parts.append(
-        pd.DataFrame(
-            {
-                "pos": pos[held],
-                "start": talk_end[held],
-                "end": end[held],
-                "state": "hold",
-                "reason": None,
-            }
-        )
-    )
-    parts.append(
-        pd.DataFrame(
-            {
-                "pos": pos,
-                "start": end,
-                "end": end + handled["acw_s"].to_numpy(),
-                "state": "acw",
-                "reason": None,
-            }
-        )
-    )
-    served = chats[chats["agent_pos"] >= 0].sort_values(["agent_pos", "first_agent_msg_at"])
-    if len(served):
-        s, e, p = (served[c].to_numpy() for c in ("first_agent_msg_at", "ended_at", "agent_pos"))
-        run_end = pd.Series(e).groupby(p).cummax().to_numpy()
+    n_agents = len(plan.shift_start)
+    agent = calls["agent_pos"].to_numpy()
+    took = agent >= 0
+    pos = agent[took]
+    ans = calls["answered_at"].to_numpy()[took]
+    talk_end = ans + calls["talk_s"].to_numpy()[took]
+    end = calls["ended_at"].to_numpy()[took]
+    held = calls["hold_s"].to_numpy()[took] > 0
+    parts = [
+        (pos, ans, talk_end, TALKING),
+        (pos[held], talk_end[held], end[held], HOLD),
+        (pos, end, end + calls["acw_s"].to_numpy()[took], ACW),
+    ]
+    chat_pos = chats["agent_pos"].to_numpy()
+    served = chat_pos >= 0
+    if served.any():
+        p = chat_pos[served]
+        s = chats["first_agent_msg_at"].to_numpy()[served]
+        e = chats["ended_at"].to_numpy()[served]
+        order = np.lexsort((s, p))
+        p, s, e = p[order], s[order], e[order]
+        run_end = _group_cummax(e, p)
         new = np.ones(len(s), dtype=bool)
         new[1:] = (p[1:] != p[:-1]) | (s[1:] > run_end[:-1])
-        group = np.cumsum(new)
-        merged = (
-            pd.DataFrame({"pos": p, "start": s, "end": run_end, "g": group})
-            .groupby("g")
-            .agg(pos=("pos", "first"), start=("start", "min"), end=("end", "max"))
-        )
-        merged["state"], merged["reason"] = "talking", None
-        parts.append(merged.reset_index(drop=True))
-    if plan.blocks:
-        b = pd.DataFrame(plan.blocks, columns=["pos", "start", "end", "reason"])
-        b["state"] = "not_ready"
-        parts.append(b)
-    iv = pd.concat(parts, ignore_index=True)
-    iv = iv.sort_values(["pos", "start", "end"], kind="stable").reset_index(drop=True)
-    cummax_end = iv.groupby("pos")["end"].cummax()
-    prev = cummax_end.groupby(iv["pos"]).shift(1)
-    iv["start"] = np.where(
-        prev.notna(), np.maximum(iv["start"], prev.fillna(0)), iv["start"]
+        first = np.flatnonzero(new)
+        parts.append((p[first], s[first], np.maximum.reduceat(e, first), TALKING))
+    n_blocks = len(plan.blocks)
+    block_pos, block_start, block_end, block_reason = (
+        (np.array(c) for c in zip(*plan.blocks, strict=True))
+        if n_blocks
+        else (np.zeros(0, dtype=np.int64),) * 3 + (np.zeros(0, dtype=object),)
+    )
+    parts.append((block_pos, block_start, block_end, NOT_READY))
+    iv_pos = np.concatenate([x[0] for x in parts]).astype(np.int64)
+    iv_start = np.concatenate([x[1] for x in parts]).astype(np.int64)
+    iv_end = np.concatenate([x[2] for x in parts]).astype(np.int64)
+    iv_state = np.concatenate([np.full(len(x[0]), x[3]) for x in parts])
+    iv_reason = np.full(len(iv_pos), None, dtype=object)
+    if n_blocks:
+        iv_reason[len(iv_pos) - n_blocks :] = block_reason
+    order = np.lexsort((iv_end, iv_start, iv_pos))
+    iv_pos, iv_start, iv_end = iv_pos[order], iv_start[order], iv_end[order]
+    iv_state, iv_reason = iv_state[order], iv_reason[order]
+    running_end = _group_cummax(iv_end, iv_pos)
+    later = np.zeros(len(iv_pos), dtype=bool)
+    later[1:] = iv_pos[1:] == iv_pos[:-1]
+    prev = np.empty_like(running_end)
+    prev[1:] = running_end[:-1]
+    iv_start = np.where(later, np.maximum(iv_start, prev), iv_start)
+    keep = running_end > iv_start
+    iv_pos, iv_start, iv_end = iv_pos[keep], iv_start[keep], running_end[keep]
+    iv_state, iv_reason = iv_state[keep], iv_reason[keep]
+
+    late = rng.integers(0, 240, n_agents) * (rng.random(n_agents) < 0.3)
+    first_start = np.full(n_agents, INF, dtype=np.int64)
+    np.minimum.at(first_start, iv_pos, iv_start)
+    last_end = np.zeros(n_agents, dtype=np.int64)
+    np.maximum.at(last_end, iv_pos, iv_end)
+    login = np.minimum(plan.shift_start + late, first_start).astype(np.int64)
+    logout = np.maximum(plan.shift_end, last_end).astype(np.int64)
+    later = np.zeros(len(iv_pos), dtype=bool)
+    later[1:] = iv_pos[1:] == iv_pos[:-1]
+    prev_end = login[iv_pos]
+    prev_end[1:] = np.where(later[1:], iv_end[:-1], prev_end[1:])
+    gap = iv_start > prev_end
+    tail_start = np.maximum(last_end, login)
+    tail = logout > tail_start
+    everyone = np.arange(n_agents)
+
+    pos_all = np.concatenate([iv_pos, iv_pos[gap], everyone[tail], everyone])
+    login_all = np.concatenate([plan.login[pos_all], plan.absent_login]).astype(object)
+    started = np.concatenate(
+        [iv_start, prev_end[gap], tail_start[tail], logout, plan.absent_start]
     ).astype(np.int64)
-    iv["end"] = cummax_end.astype(np.int64)
-    iv = iv[iv["end"] > iv["start"]].reset_index(drop=True)
-
-    late = rng.integers(0, 240, len(plan.shift_start)) * (rng.random(len(plan.shift_start)) < 0.3)
-    first_start = iv.groupby("pos")["start"].min().reindex(range(len(plan.shift_start)))
-    login = np.minimum(plan.shift_start + late, first_start.fillna(INF).to_numpy()).astype(np.int64)
-    last_end = iv.groupby("pos")["end"].max().reindex(range(len(plan.shift_start)))
-    logout = np.maximum(plan.shift_end, last_end.fillna(0).to_numpy()).astype(np.int64)
-
-    prev_end = iv.groupby("pos")["end"].shift(1)
-    prev_end = np.where(prev_end.notna(), prev_end.fillna(0), login[iv["pos"].to_numpy()]).astype(
-        np.int64
+    ended = np.concatenate(
+        [iv_end, iv_start[gap], logout[tail], np.full(n_agents, -1), plan.absent_end]
+    ).astype(np.int64)
+    state = np.concatenate(
+        [
+            iv_state,
+            np.full(gap.sum() + tail.sum(), READY),
+            np.full(n_agents + len(plan.absent_login), LOGGED_OUT),
+        ]
     )
-    gap = iv["start"].to_numpy() > prev_end
-    ready = pd.DataFrame(
+    reason = np.concatenate([iv_reason, np.full(len(started) - len(iv_reason), None)])
+    logins = np.concatenate([plan.login, plan.absent_login]).astype(object)
+    _, rank = np.unique(logins, return_inverse=True)  # sort by login text, ranked once
+    rank = rank.reshape(-1)
+    login_rank = np.concatenate([rank[: len(plan.login)][pos_all], rank[len(plan.login) :]])
+    order = np.lexsort((started, login_rank))
+    return pd.DataFrame(
         {
-            "pos": iv["pos"][gap],
-            "start": prev_end[gap],
-            "end": iv["start"][gap],
-            "state": "ready",
-            "reason": None,
+            "agent_login": login_all[order],
+            "state": STATES[state[order]],
+            "reason_code": reason[order],
+            "started_at": started[order],
+            "ended_at": ended[order],
         }
     )
-    tail_start = np.maximum(last_end.fillna(0).to_numpy().astype(np.int64), login)
-    tail = pd.DataFrame(
-        {
-            "pos": np.arange(len(login)),
-            "start": tail_start,
-            "end": logout,
-            "state": "ready",
-            "reason": None,
-        }
-    )
-    tail = tail[tail["end"] > tail["start"]]
-    out = pd.DataFrame(
-        {
-            "pos": np.arange(len(login)),
-            "start": logout,
-            "end": -1,
-            "state": "logged_out",
-            "reason": None,
-        }
-    )
-    states = pd.concat([iv, ready, tail, out], ignore_index=True)
-    states["agent_login"] = plan.login[states["pos"].to_numpy()]
-    absent = pd.DataFrame(
-        {
-            "agent_login": plan.absent_login,
-            "start": plan.absent_start,
-            "end": plan.absent_end,
-            "state": "logged_out",
-            "reason": None,
-        }
-    )
-    states = pd.concat([states.drop(columns=["pos"]), absent], ignore_index=True)
-    states = states.rename(
-        columns={"start": "started_at", "end": "ended_at", "reason": "reason_code"}
-    )
-    states = states.sort_values(["agent_login", "started_at"], kind="stable").reset_index(drop=True)
-    return states[["agent_login", "state", "reason_code", "started_at", "ended_at"]]

@@ -81,6 +81,9 @@ class Customers:
         self.rng = np.random.default_rng([seed, 4])
         self.start = start
         self.frame = self._make(max(2000, agents * CUSTOMERS_PER_AGENT), start, initial=True)
+        self.ids = self.frame["customer_id"].to_numpy(dtype=object)
+        self.mobiles = self.frame["mobile_no"].to_numpy(dtype=object)
+        """``customer_id`` / ``mobile_no`` by row position (kept as arrays: read every day)."""
         self.repeats: dict[date, list[np.ndarray]] = defaultdict(list)
 
     def _make(self, n: int, d: date, initial: bool) -> pd.DataFrame:
@@ -136,19 +139,23 @@ class Customers:
         new = self._make(rng.poisson(n * 0.0008), d, initial=False)
         changed = rng.choice(n, rng.poisson(n * 0.0006), replace=False)
         f = self.frame
-        idx = f.index[changed]
-        status = rng.choice(
+        status = f["status"].to_numpy(dtype=object, copy=True)
+        level = f["customer_level"].to_numpy(dtype=np.int64, copy=True)
+        updated = f["updated_at"].to_numpy(dtype=np.int64, copy=True)
+        status[changed] = rng.choice(
             np.array(["active", "suspended", "cancelled"], dtype=object),
-            len(idx),
+            len(changed),
             p=[0.3, 0.4, 0.3],
         )
-        f.loc[idx, "status"] = status
-        f.loc[idx, "customer_level"] = np.clip(
-            f.loc[idx, "customer_level"] + rng.integers(-1, 2, len(idx)), 1, 7
-        )
-        f.loc[idx, "updated_at"] = local_midnight(d) + rng.integers(8 * 3600, 22 * 3600, len(idx))
+        level[changed] = np.clip(level[changed] + rng.integers(-1, 2, len(changed)), 1, 7)
+        updated[changed] = local_midnight(d) + rng.integers(8 * 3600, 22 * 3600, len(changed))
+        f["status"] = pd.Series(status, index=f.index, dtype=object)  # no str re-encoding
+        f["customer_level"], f["updated_at"] = level, updated
         self.frame = pd.concat([f, new], ignore_index=True)
-        return pd.concat([self.frame.loc[idx], new], ignore_index=True)
+        self.ids = np.concatenate([self.ids, new["customer_id"].to_numpy(dtype=object)])
+        self.mobiles = np.concatenate([self.mobiles, new["mobile_no"].to_numpy(dtype=object)])
+        idx = changed
+        return pd.concat([self.frame.iloc[idx], new], ignore_index=True)
 
     def pick(self, d: date, n: int) -> np.ndarray:
         """Row positions of the customers behind ``n`` contacts: repeaters first, then random."""

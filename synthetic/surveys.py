@@ -118,40 +118,39 @@ def qa_evaluations(
     )
     at = local_midnight(d) + rng.integers(1, 4, n) * 86400 + rng.integers(9 * 3600, 18 * 3600, n)
     ids = [f"QE{d:%Y%m%d}{i:04d}" for i in range(n)]
-    frames = []
     crit_fail_any = rng.random(n) < 0.006 * np.exp(-1.2 * proficiency)
     crit_code = rng.choice(np.array(["compliance", "info_security"]), n)
-    for code, (_, _, max_score, critical, na_p) in QA_FORM.items():
+    k = len(QA_FORM)
+    score = np.empty((n, k))
+    is_na = np.empty((n, k), dtype=bool)
+    failed = np.empty((n, k), dtype=bool)
+    for j, (code, (_, _, max_score, critical, na_p)) in enumerate(QA_FORM.items()):
         na = rng.random(n) < na_p
         p = 1 / (1 + np.exp(-(2.0 + 0.9 * proficiency + rng.normal(0, 0.7, n))))
-        score = np.round(max_score * p)
-        failed = crit_fail_any & (crit_code == code) & critical & ~na
-        score = np.where(failed, 0.0, score)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "evaluation_id": ids,
-                    "criterion_code": code,
-                    "form_version": FORM_VERSION,
-                    "contact_type": contact_type,
-                    "contact_id": contact_id,
-                    "agent_id": agent_id,
-                    "evaluator_id": evaluator_id,
-                    "method": method,
-                    "evaluated_at": at,
-                    "score": np.where(na, np.nan, score),
-                    "is_na": na,
-                    "critical_failed": failed,
-                }
-            )
-        )
-    out = pd.concat(frames, ignore_index=True)
-    order = {c: i for i, c in enumerate(QA_CRITERIA)}
-    return out.sort_values(
-        ["evaluation_id", "criterion_code"],
-        key=lambda s: s.map(order) if s.name == "criterion_code" else s,
-        kind="stable",
-    ).reset_index(drop=True)
+        fail = crit_fail_any & (crit_code == code) & critical & ~na
+        score[:, j] = np.where(na, np.nan, np.where(fail, 0.0, np.round(max_score * p)))
+        is_na[:, j], failed[:, j] = na, fail
+
+    def each(values: np.ndarray) -> np.ndarray:
+        """Per evaluation -> per scorecard row (evaluation-major, criteria in form order)."""
+        return np.repeat(np.asarray(values), k)
+
+    return pd.DataFrame(
+        {
+            "evaluation_id": each(np.array(ids, dtype=object)),
+            "criterion_code": np.tile(np.array(QA_CRITERIA, dtype=object), n),
+            "form_version": FORM_VERSION,
+            "contact_type": each(contact_type),
+            "contact_id": each(contact_id),
+            "agent_id": each(agent_id),
+            "evaluator_id": each(evaluator_id),
+            "method": each(method),
+            "evaluated_at": each(at),
+            "score": score.reshape(-1),
+            "is_na": is_na.reshape(-1),
+            "critical_failed": failed.reshape(-1),
+        }
+    )
 
 
 def csi_wave(d: date) -> str | None:

@@ -46,10 +46,14 @@ class World:
         if not len(frame):
             return
         days = _local_date(when)
-        for day in np.unique(days):
-            d = day.astype(date)
+        order = np.argsort(days, kind="stable")
+        days = days[order]
+        frame = frame.take(order)
+        bounds = np.flatnonzero(days[1:] != days[:-1]) + 1
+        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(days)], strict=True):
+            d = days[lo].astype(date)
             if d <= self.end:
-                self.buffers[entity][d].append(frame[days == day])
+                self.buffers[entity][d].append(frame.iloc[lo:hi])
 
     def _take(self, entity: str, d: date, columns: list[str]) -> pd.DataFrame:
         parts = self.buffers[entity].pop(d, [])
@@ -71,7 +75,6 @@ class World:
         calls = contacts.route_calls(rng, plan, d, int(rng.poisson(CALLS_PER_AGENT * scale)))
         chats = contacts.route_chats(rng, plan, d, int(rng.poisson(CHATS_PER_AGENT * scale)))
         states = contacts.agent_states(plan, calls, chats, rng)
-        cust = self.customers.frame
         out: dict[tuple[str, str], pd.DataFrame] = {}
 
         # customers behind the calls (one per call, 85 % matched by caller number) and chats
@@ -79,9 +82,9 @@ class World:
         n_calls = int(call_idx.max()) + 1 if len(calls) else 0
         who_call = self.customers.pick(d, n_calls)
         matched = rng.random(n_calls) < 0.85
-        call_cust = np.where(matched, cust["customer_id"].to_numpy()[who_call], None)
+        call_cust = np.where(matched, self.customers.ids[who_call], None)
         landline = np.char.add("0", rng.integers(10**9, 10**10, n_calls).astype(str)).astype(object)
-        ani = np.where(matched, cust["mobile_no"].to_numpy()[who_call], landline)
+        ani = np.where(matched, self.customers.mobiles[who_call], landline)
         calls["customer_id"] = call_cust[call_idx]
         calls["ani"] = ani[call_idx]
         pos = calls["agent_pos"].to_numpy()
@@ -106,7 +109,7 @@ class World:
         )
 
         who_chat = self.customers.pick(d, len(chats))
-        chats["customer_id"] = cust["customer_id"].to_numpy()[who_chat]
+        chats["customer_id"] = self.customers.ids[who_chat]
         cpos = chats["agent_pos"].to_numpy()
         chats["agent_id"] = np.where(cpos >= 0, plan.employee_id[np.maximum(cpos, 0)], None)
         out[("crm", "chat_sessions")] = chats
@@ -136,7 +139,7 @@ class World:
         )
         other_pos = rng.choice(present, n_other) if len(present) else np.zeros(0, dtype=int)
         other_created = local_midnight(d) + rng.integers(0, 86400, n_other)
-        other_cust = cust["customer_id"].to_numpy()[self.customers.pick(d, n_other)]
+        other_cust = self.customers.ids[self.customers.pick(d, n_other)]
         lead = last_leg[tc]
         chat_t = hchats[th]
         channel = np.concatenate(
@@ -266,14 +269,18 @@ class World:
         for src, kind, key in ((handled, "call", "call_id"), (hchats, "chat", "chat_id")):
             if not len(src):
                 continue
-            first = src.sample(frac=1.0, random_state=rng).groupby("agent_pos").head(1)
+            # one random contact per agent: the agent's first in a shuffled order
+            shuffled = rng.permutation(len(src))
+            agents = src["agent_pos"].to_numpy()[shuffled]
+            _, first_at = np.unique(agents, return_index=True)
+            first = shuffled[np.sort(first_at)]
             first = first[rng.random(len(first)) < QA_PER_WORKDAY]
             picks.append(
                 pd.DataFrame(
                     {
-                        "pos": first["agent_pos"].to_numpy(),
+                        "pos": src["agent_pos"].to_numpy()[first],
                         "kind": kind,
-                        "id": first[key].to_numpy(),
+                        "id": src[key].to_numpy()[first],
                     }
                 )
             )
@@ -284,7 +291,8 @@ class World:
         )
         pos = p["pos"].to_numpy().astype(int)
         team = plan.team_id[pos]
-        evaluator = np.array([wf.team_of(t).leader_id if t else None for t in team], dtype=object)
+        teams = {t.team_id: t for t in wf.teams}
+        evaluator = np.array([teams[t].leader_id if t else None for t in team], dtype=object)
         peer = rng.random(len(pos)) < 0.1
         evaluator = np.where(
             peer,
@@ -295,7 +303,7 @@ class World:
         )
         evaluator = np.where(
             evaluator == plan.employee_id[pos],
-            np.array([wf.team_of(t).supervisor_id for t in team], dtype=object),
+            np.array([teams[t].supervisor_id for t in team], dtype=object),
             evaluator,
         )
         return surveys.qa_evaluations(

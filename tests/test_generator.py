@@ -287,3 +287,80 @@ def test_delivery_level_defects(faulty: Path) -> None:
     for r in late:
         lag = datetime.fromisoformat(r["responded_at"]) - datetime.fromisoformat(r["sent_at"])
         assert lag.days >= 8
+
+
+def test_writer_process_gives_the_same_bytes(tmp_path: Path) -> None:
+    """The 2-process pipeline (render/write in a worker) writes exactly what one process does."""
+    runs = {}
+    for mode in (True, False):
+        out = tmp_path / str(mode) / "landing"
+        generate(out=out, start=START, days=3, agents=20, seed=4, defects=True, parallel=mode)
+        root = out.parent
+        runs[mode] = {
+            p.relative_to(root): p.read_bytes().replace(str(root).encode(), b"<root>")
+            for p in root.rglob("*")
+            if p.is_file()
+        }
+    assert runs[True].keys() == runs[False].keys()
+    assert [k for k in runs[True] if runs[True][k] != runs[False][k]] == []
+
+
+def _read_all(out: Path, pattern: str, **kwargs: object) -> pd.DataFrame:
+    """All daily files of one entity, with the delivery date as ``day``."""
+    return pd.concat(
+        pd.read_csv(p, **kwargs).assign(day=pd.Timestamp(p.parent.name))  # type: ignore[call-overload]
+        for p in sorted(out.glob(pattern))
+    )
+
+
+def test_planted_relationships_point_the_right_way(tmp_path: Path) -> None:
+    """Tenure lifts CSAT top-2 and FCR and shortens AHT; a promotion or a new incentive role
+    shortens the agent's AHT modestly (same agent, 14 days after vs 14 days before)."""
+    out = tmp_path / "landing"
+    generate(out=out, start=date(2026, 1, 5), days=56, agents=40, seed=5)
+    roster = _read_all(out, "hr/*/employees.csv", encoding="gb18030", dtype=str)
+    roster = roster[roster["status"] == "active"]
+    roster["hire_date"] = pd.to_datetime(roster["hire_date"].str.replace("/", "-"))
+    roster = roster[["day", "employee_id", "agent_login", "hire_date"]]
+
+    calls = _read_all(out, "telephony/*/calls.csv", dtype={"agent_login": str})
+    calls = calls.dropna(subset=["agent_login"]).merge(roster, on=["day", "agent_login"])
+    calls["aht"] = calls["talk_s"] + calls["hold_s"] + calls["acw_s"]
+    calls["tenure"] = (calls["day"] - calls["hire_date"]).dt.days
+    surveys = _read_all(out, "survey/*/post_contact.csv", dtype=str)
+    surveys["day"] = pd.to_datetime(surveys["sent_at"].str[:10])
+    surveys = surveys.merge(
+        roster.rename(columns={"employee_id": "agent_id"}), on=["day", "agent_id"]
+    )
+    surveys["tenure"] = (surveys["day"] - surveys["hire_date"]).dt.days
+    surveys["top2"] = surveys["csat"].astype(int) >= 4
+    surveys["fcr"] = surveys["resolved_first_contact"] == "Y"
+
+    new_calls, tenured_calls = calls[calls["tenure"] < 90], calls[calls["tenure"] >= 365]
+    new, tenured = surveys[surveys["tenure"] < 90], surveys[surveys["tenure"] >= 365]
+    assert len(new_calls) > 1000 and len(new) > 200, (len(new_calls), len(new))
+    assert new_calls["aht"].mean() > 1.08 * tenured_calls["aht"].mean()
+    assert new["top2"].mean() < tenured["top2"].mean() - 0.10
+    assert new["fcr"].mean() < tenured["fcr"].mean() - 0.03
+
+    last = sorted((out / "hr").iterdir())[-1]
+    jobs = pd.read_csv(
+        last / "job_history.csv", encoding="gb18030", dtype=str, keep_default_na=False
+    )
+    jobs["at"] = pd.to_datetime(jobs["effective_from"].str.replace("/", "-"))
+    window = pd.Timedelta(days=14)
+    first, final = pd.Timestamp(date(2026, 1, 5)), pd.Timestamp(last.name)
+    lifted = (jobs["action"] == "promotion") | (
+        (jobs["action"] == "role_change") & (jobs["incentive_role"] != "none")
+    )
+    events = jobs[lifted & (jobs["at"] >= first + window) & (jobs["at"] <= final - window)]
+    ratios = []
+    for event in events.itertuples():
+        own = calls[calls["employee_id"] == event.employee_id]
+        before = own[(own["day"] < event.at) & (own["day"] >= event.at - window)]["aht"]
+        after = own[(own["day"] >= event.at) & (own["day"] < event.at + window)]["aht"]
+        if len(before) > 50 and len(after) > 50:
+            ratios.append(after.mean() / before.mean())
+    assert len(ratios) >= 4, ratios
+    assert 0.8 < sum(ratios) / len(ratios) < 0.97, ratios
+    assert sum(r < 1 for r in ratios) > len(ratios) / 2, ratios
