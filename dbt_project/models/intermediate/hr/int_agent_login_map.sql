@@ -57,6 +57,6 @@ select
     employee_id,
     valid_from,
     valid_to,
-    case when valid_to = {{ hr_open_end() }} then true else false end as is_current
+    coalesce(valid_to = {{ hr_open_end() }}, false) as is_current
 from cut
 where valid_to > valid_from

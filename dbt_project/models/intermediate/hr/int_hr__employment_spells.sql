@@ -62,7 +62,7 @@ history_spells as (
         case
             when numbered.spell_no = numbered.last_spell_no then roster.termination_reason
         end as termination_reason,
-        case when numbered.spell_no > 1 or numbered.has_rehire_row = 1 then true else false end as is_rehire
+        coalesce(numbered.spell_no > 1 or numbered.has_rehire_row = 1, false) as is_rehire
     from numbered
     left join roster on numbered.employee_id = roster.employee_id
 ),
@@ -80,7 +80,10 @@ roster_only as (
     from roster
     where
         roster.hire_date is not null
-        and not exists (select 1 from spells_from_history as s where s.employee_id = roster.employee_id)
+        and not exists (
+            select 1 from spells_from_history as s
+            where s.employee_id = roster.employee_id
+        )
 )
 
 select

@@ -30,7 +30,8 @@ job_rows as (
     where
         roster.hire_date is not null
         and not exists (
-            select 1 from {{ ref('stg_hr__job_history') }} as jh where jh.employee_id = roster.employee_id
+            select 1 from {{ ref('stg_hr__job_history') }} as jh
+            where jh.employee_id = roster.employee_id
         )
 )
 

@@ -20,7 +20,7 @@ enriched as (
     select
         days.date_day,
         {{ hr_iso_day_of_week('days.date_day') }} as day_of_week,
-        case when calendar.calendar_date is not null then true else false end as has_official_calendar,
+        calendar.calendar_date is not null as has_official_calendar,
         coalesce(calendar.is_holiday, false) as is_holiday,
         calendar.holiday_name,
         coalesce(calendar.is_adjusted_working_day, false) as is_adjusted_working_day
@@ -34,7 +34,7 @@ select
     {{ dbt.cast("extract(year from date_day)", dbt.type_int()) }} as year,
     {{ dbt.cast("extract(month from date_day)", dbt.type_int()) }} as month,
     day_of_week,
-    case when day_of_week >= 6 then true else false end as is_weekend,
+    coalesce(day_of_week >= 6, false) as is_weekend,
     is_holiday,
     case
         when is_adjusted_working_day then true

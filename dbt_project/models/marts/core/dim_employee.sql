@@ -30,7 +30,7 @@ versions_in_spell as (
     left join spells
         on
             versions.employee_id = spells.employee_id
-            and spells.hire_date <= versions.valid_from
+            and versions.valid_from >= spells.hire_date
 ),
 
 known as (
@@ -39,7 +39,7 @@ known as (
         v.employee_id,
         v.valid_from,
         v.valid_to,
-        case when v.valid_to = {{ hr_open_end() }} then true else false end as is_current,
+        coalesce(v.valid_to = {{ hr_open_end() }}, false) as is_current,
         v.action,
         coalesce(v.team_id, '-1') as team_id,
         v.supervisor_id,

@@ -11,7 +11,10 @@ referenced_only as (
     from {{ ref('stg_hr__job_history') }} as jh
     where
         jh.team_id is not null
-        and not exists (select 1 from teams where teams.team_id = jh.team_id)
+        and not exists (
+            select 1 from teams
+            where teams.team_id = jh.team_id
+        )
 )
 
 select

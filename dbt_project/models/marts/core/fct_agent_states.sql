@@ -31,7 +31,9 @@ select
     dated.reason_code,
     login.employee_id is null as is_login_orphan,
     {{ service_employee_columns('employee') }},
-    {{ service_seconds_between('dated.started_at', 'dated.ended_at') }} as duration_s,
+    {{ service_seconds_between(
+        'dated.started_at', 'dated.ended_at'
+    ) }} as duration_s,
     dated._business_date
 from dated
 {{ service_join_login('login', 'dated.agent_login', 'dated.state_date') }}

@@ -15,11 +15,11 @@ select
     cast({{ service_to_local('interviewed_at') }} as date) as interviewed_date,
     coalesce(customer_id, '-1') as customer_key,
     {%- for construct, items in service_csi_constructs().items() %}
-    {{ service_weighted_mean(items, weights) }} as {{ construct }}_score,
+        {{ service_weighted_mean(items, weights) }} as {{ construct }}_score,
     {%- endfor %}
     complained as has_complained,
     {%- for dim in service_rating_dimensions() %}
-    {{ dim }},
+        {{ dim }},
     {%- endfor %}
     _business_date
 from responses

@@ -30,24 +30,20 @@ job_events as (
         job_level as to_job_level,
         previous_incentive_role as from_incentive_role,
         incentive_role as to_incentive_role,
-        case
-            when
-                action not in ('hire', 'rehire', 'termination')
-                and previous_team_id is not null
-                and team_id is not null
-                and team_id <> previous_team_id
-                then true
-            else false
-        end as is_team_change,
-        case
-            when
-                action not in ('hire', 'rehire')
-                and incentive_role is not null
-                and incentive_role <> 'none'
-                and coalesce(previous_incentive_role, 'none') <> incentive_role
-                then true
-            else false
-        end as is_incentive_role_assignment,
+        coalesce(
+            action not in ('hire', 'rehire', 'termination')
+            and previous_team_id is not null
+            and team_id is not null
+            and team_id <> previous_team_id,
+            false
+        ) as is_team_change,
+        coalesce(
+            action not in ('hire', 'rehire')
+            and incentive_role is not null
+            and incentive_role <> 'none'
+            and coalesce(previous_incentive_role, 'none') <> incentive_role,
+            false
+        ) as is_incentive_role_assignment,
         cast(null as {{ dbt.type_string() }}) as separation_type,
         cast(null as {{ dbt.type_string() }}) as termination_reason
     from versions
@@ -96,7 +92,7 @@ select
     events.to_incentive_role,
     events.is_team_change,
     events.is_incentive_role_assignment,
-    case when events.event_type = 'separation' then true else false end as is_separation,
+    coalesce(events.event_type = 'separation', false) as is_separation,
     events.separation_type,
     events.termination_reason,
     case when events.is_team_change then 1 else 0 end as team_exit_count,
@@ -105,5 +101,5 @@ from events
 left join employees
     on
         events.employee_id = employees.employee_id
-        and employees.valid_from <= events.event_date
+        and events.event_date >= employees.valid_from
         and events.event_date < employees.valid_to

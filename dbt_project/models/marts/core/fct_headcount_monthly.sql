@@ -6,7 +6,10 @@
 with
 
 roster as (
-    select distinct snapshot_date, first_delivery_date from {{ ref('stg_hr__employees') }}
+    select distinct
+        snapshot_date,
+        first_delivery_date
+    from {{ ref('stg_hr__employees') }}
 ),
 
 months as (
@@ -26,7 +29,7 @@ periods as (
         months.month_end,
         case when months.month_end <= roster.snapshot_date then months.month_end else roster.snapshot_date end
             as period_end,
-        case when months.month_end <= roster.snapshot_date then true else false end as is_complete_month,
+        coalesce(months.month_end <= roster.snapshot_date, false) as is_complete_month,
         roster.snapshot_date as as_of_date
     from months
     cross join roster
@@ -60,18 +63,12 @@ employee_months as (
 flags as (
     select
         *,
-        case
-            when hire_date <= month_start and (termination_date is null or termination_date >= month_start)
-                then true
-            else false
-        end as is_active_start,
-        case
-            when termination_date is null or termination_date >= period_end then true else false
-        end as is_active_end,
-        case when hire_date >= month_start then true else false end as is_hired_in_month,
-        case
-            when termination_date is not null and termination_date <= period_end then true else false
-        end as is_separated
+        coalesce(
+            hire_date <= month_start and (termination_date is null or termination_date >= month_start), false
+        ) as is_active_start,
+        coalesce(termination_date is null or termination_date >= period_end, false) as is_active_end,
+        coalesce(hire_date >= month_start, false) as is_hired_in_month,
+        coalesce(termination_date is not null and termination_date <= period_end, false) as is_separated
     from employee_months
 ),
 
@@ -102,19 +99,23 @@ joined as (
         last_version.incentive_role as last_incentive_role,
         start_version.team_id as start_team_id,
         coalesce(team_exits.team_exit_count, 0) as team_exit_count,
-        case when flags.is_active_end then {{ hr_days_between('flags.hire_date', 'flags.period_end') }} end
-            as tenure_days_end
+        case
+            when flags.is_active_end
+                then {{ hr_days_between(
+                    'flags.hire_date', 'flags.period_end'
+                ) }}
+        end as tenure_days_end
     from flags
     left join versions as last_version
         on
             flags.employee_id = last_version.employee_id
-            and last_version.valid_from <= flags.last_active_date
+            and flags.last_active_date >= last_version.valid_from
             and flags.last_active_date < last_version.valid_to
     left join versions as start_version
         on
             flags.is_active_start
             and flags.employee_id = start_version.employee_id
-            and start_version.valid_from <= flags.month_start
+            and flags.month_start >= start_version.valid_from
             and flags.month_start < start_version.valid_to
     left join team_exits
         on flags.employee_id = team_exits.employee_id and flags.month_start = team_exits.event_month
@@ -136,7 +137,7 @@ select
     joined.is_active_start,
     joined.is_active_end,
     joined.is_hired_in_month,
-    case when joined.is_hired_in_month and joined.is_rehire then true else false end as is_rehired_in_month,
+    coalesce(joined.is_hired_in_month and joined.is_rehire, false) as is_rehired_in_month,
     joined.is_separated,
     case when joined.is_separated then coalesce(joined.termination_type, 'other') end as separation_type,
     case when joined.is_separated and joined.termination_type = 'voluntary' then 1 else 0 end
@@ -149,7 +150,7 @@ select
         else 0
     end as other_separation_count,
     joined.team_exit_count,
-    case when joined.team_exit_count > 0 then true else false end as is_team_exit,
+    coalesce(joined.team_exit_count > 0, false) as is_team_exit,
     case when joined.is_active_start then coalesce(joined.start_team_id, '-1') end as team_start_id,
     case when joined.is_active_end then coalesce(joined.last_team_id, '-1') end as team_end_id,
     coalesce(joined.last_team_id, '-1') as team_id,

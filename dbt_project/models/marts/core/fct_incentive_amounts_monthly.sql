@@ -11,11 +11,11 @@ grouped as (
     select
         period_month_start as period_month,
         incentive_type,
-        case when is_quality_linked then true else false end as is_quality_linked,
+        coalesce(is_quality_linked, false) as is_quality_linked,
         count(distinct employee_id) as recipients,
         sum(amount_cny) as total_amount_cny
     from incentives
-    group by period_month_start, incentive_type, case when is_quality_linked then true else false end
+    group by period_month_start, incentive_type, coalesce(is_quality_linked, false)
 )
 
 select
@@ -24,7 +24,7 @@ select
     incentive_type,
     is_quality_linked,
     recipients,
-    case when recipients < 5 then true else false end as is_suppressed,
+    coalesce(recipients < 5, false) as is_suppressed,
     case when recipients >= 5 then total_amount_cny end as total_amount_cny,
     case when recipients >= 5 then total_amount_cny / recipients end as avg_amount_cny
 from grouped

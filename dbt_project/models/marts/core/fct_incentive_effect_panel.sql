@@ -50,7 +50,10 @@ treatments as (
 
 relative_months as (
     {% for k in range(-6, 7) %}
-    select {{ k }} as relative_month{% if not loop.last %} union all{% endif %}
+        select {{ k }} as relative_month
+        {% if not loop.last %}
+            union all
+        {% endif %}
     {% endfor %}
 ),
 
@@ -93,8 +96,8 @@ comparison as (
     inner join treatments
         on
             cohort_months.event_type = treatments.event_type
-            and treatments.event_month > cohort_months.calendar_month
-            and treatments.event_month > cohort_months.event_month
+            and cohort_months.calendar_month < treatments.event_month
+            and cohort_months.event_month < treatments.event_month
 ),
 
 panel as (
@@ -104,7 +107,9 @@ panel as (
 ),
 
 employed as (
-    select distinct employee_id, month_start
+    select distinct
+        employee_id,
+        month_start
     from {{ ref('fct_headcount_monthly') }}
 ),
 

@@ -19,7 +19,7 @@ select
     coalesce(employees.team_id, '-1') as team_id,
     incentives.period_month_start as period_month,
     incentives.incentive_type,
-    case when incentives.is_quality_linked then true else false end as is_quality_linked,
+    coalesce(incentives.is_quality_linked, false) as is_quality_linked,
     1 as award_count
 from incentives
 left join employees

@@ -31,11 +31,13 @@ select
     schedules.ends_at,
     schedules.starts_at_local,
     schedules.ends_at_local,
-    {{ dbt.datediff('schedules.starts_at', 'schedules.ends_at', 'minute') }} as minutes,
+    {{ dbt.datediff(
+        'schedules.starts_at', 'schedules.ends_at', 'minute'
+    ) }} as minutes,
     schedules._business_date
 from schedules
 left join employees
     on
         schedules.employee_id = employees.employee_id
-        and employees.valid_from <= schedules.shift_date
+        and schedules.shift_date >= employees.valid_from
         and schedules.shift_date < employees.valid_to

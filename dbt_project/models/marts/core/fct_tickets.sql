@@ -45,10 +45,14 @@ select
     dated.resolved_at is not null as is_resolved,
     coalesce(dated.reopen_count, 0) as reopen_count,
     coalesce(dated.reopen_count, 0) > 0 as is_reopened,
-    {{ service_seconds_between('dated.created_at', 'dated.first_reply_at') }} / 60.0 as first_reply_min,
+    {{ service_seconds_between(
+        'dated.created_at', 'dated.first_reply_at'
+    ) }} / 60.0 as first_reply_min,
     {{ service_business_minutes('dated.created_at_local', 'dated.first_reply_at_local') }}
         as first_reply_business_min,
-    {{ service_seconds_between('dated.created_at', 'dated.resolved_at') }} / 60.0 as resolution_min,
+    {{ service_seconds_between(
+        'dated.created_at', 'dated.resolved_at'
+    ) }} / 60.0 as resolution_min,
     {{ service_business_minutes('dated.created_at_local', 'dated.resolved_at_local') }}
         as resolution_business_min,
     dated.updated_at,

@@ -23,13 +23,13 @@ select
     training.hours,
     training.score,
     training.passed,
-    case when training.completed_on is not null then true else false end as is_completed,
-    case when training.passed then true else false end as is_passed,
-    case when training.course_type = 'certification' and training.passed then true else false end
+    training.completed_on is not null as is_completed,
+    coalesce(training.passed, false) as is_passed,
+    coalesce(training.course_type = 'certification' and training.passed, false)
         as is_certification_passed
 from training
 left join employees
     on
         training.employee_id = employees.employee_id
-        and employees.valid_from <= training.started_on
+        and training.started_on >= employees.valid_from
         and training.started_on < employees.valid_to

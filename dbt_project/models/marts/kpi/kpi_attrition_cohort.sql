@@ -10,7 +10,9 @@ hires as (
         hire_date,
         termination_date,
         as_of_date,
-        {{ hr_days_between('hire_date', 'termination_date') }} as stayed_days
+        {{ hr_days_between(
+            'hire_date', 'termination_date'
+        ) }} as stayed_days
     from {{ ref('fct_headcount_monthly') }}
     where is_hired_in_month
 ),

@@ -88,10 +88,9 @@ joined as (
         coalesce(contacts.repeat_7d_contacts, 0) as repeat_7d_contacts,
         coalesce(contacts.fcr_repeat_immature_contacts, 0) as fcr_repeat_immature_contacts,
         coalesce(complaints.complaints, 0) as complaints,
-    {%- for source in complaint_sources %}
-        coalesce(complaints.complaints_{{ source }}, 0) as complaints_{{ source }}{{ "," if not loop.last }}
-    
-    {%- endfor %}
+        {%- for source in complaint_sources %}
+            coalesce(complaints.complaints_{{ source }}, 0) as complaints_{{ source }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from keys
     left join surveys
         on keys.month = surveys.month and keys.team_id = surveys.team_id and keys.channel = surveys.channel

@@ -52,7 +52,9 @@ movement_counts as (
             case
                 when
                     is_hired_in_month and termination_date is not null
-                    and {{ hr_days_between('hire_date', 'termination_date') }} < 90
+                    and {{ hr_days_between(
+                        'hire_date', 'termination_date'
+                    ) }} < 90
                     then 1
                 else 0
             end
@@ -73,7 +75,11 @@ team_exits as (
 ),
 
 months as (
-    select distinct month_start, is_complete_month, as_of_date from headcount
+    select distinct
+        month_start,
+        is_complete_month,
+        as_of_date
+    from headcount
 ),
 
 pulse as (
