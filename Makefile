@@ -31,7 +31,7 @@ demo: setup
 
 ## test: the whole suite (what CI runs)
 test: setup
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadfile
 
 ## lint: ruff (Python) and sqlfluff (dbt SQL)
 lint: setup
@@ -44,3 +44,8 @@ dev: setup
 
 clean:
 	rm -rf .csq/landing .csq/lake .csq/warehouse.duckdb .csq/published .csq/reports dbt_project/target
+
+## bench: the benchmark (benchmarks/README.md); e.g. make bench BENCH_ARGS="--days 30 --agents 60"
+BENCH_ARGS ?=
+bench: setup
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
