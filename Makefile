@@ -31,7 +31,7 @@ demo: setup
 
 ## test: the whole suite (what CI runs)
 test: setup
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 ## lint: ruff (Python) and sqlfluff (dbt SQL)
 lint: setup

@@ -53,6 +53,8 @@ def _slot_agents(available: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
 
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
     """``prefix`` + zero-padded ``numbers`` (object array of str)."""
+    if len(numbers) == 0:  # np.strings.zfill fails on an empty array (a quiet day)
+        return np.empty(0, dtype=object)
     text = np.strings.zfill(np.asarray(numbers, dtype=np.int64).astype(str), width)
     return np.strings.add(prefix, text).astype(object)
 

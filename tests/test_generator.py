@@ -364,3 +364,10 @@ def test_planted_relationships_point_the_right_way(tmp_path: Path) -> None:
     assert len(ratios) >= 4, ratios
     assert 0.8 < sum(ratios) / len(ratios) < 0.97, ratios
     assert sum(r < 1 for r in ratios) > len(ratios) / 2, ratios
+
+
+def test_a_tiny_centre_with_quiet_days_still_generates(tmp_path: Path) -> None:
+    """Days with no chats or no calls (2 agents) must not crash the vectorised paths."""
+    report = generate(out=tmp_path / "landing", start=date(2026, 6, 1), days=3, agents=2, seed=9)
+    manifests = sorted((tmp_path / "landing").glob("*/*/_manifest.json"))
+    assert len(manifests) == 12 == report.deliveries

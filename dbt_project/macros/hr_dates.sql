@@ -50,20 +50,6 @@
     ((dayofweek({{ date_expr }}) + 5) % 7 + 1)
 {%- endmacro %}
 
-{#- Incremental window on _business_date: on incremental runs re-process from
-    var('min_date') - lookback_days when min_date is set, else from the newest loaded
-    _business_date - lookback_days. A full refresh reads everything. -#}
-{% macro hr_incremental_filter(column='_business_date') -%}
-    {%- if is_incremental() -%}
-        {%- if var('min_date', none) -%}
-    where {{ column }} >= {{ hr_add_days(-1 * var('lookback_days', 10), hr_date(var('min_date'))) }}
-        {%- else -%}
-    where {{ column }} >= (
-        select {{ hr_add_days(-1 * var('lookback_days', 10), 'max(' ~ column ~ ')') }} from {{ this }}
-    )
-        {%- endif -%}
-    {%- endif -%}
-{%- endmacro %}
 
 {#- numerator / denominator as double; null when the denominator is 0 or null. -#}
 {% macro hr_ratio(numerator, denominator, scale=1) -%}

@@ -33,3 +33,8 @@
             then {{ service_business_minute_index(end_local) }} - {{ service_business_minute_index(start_local) }}
     end
 {%- endmacro %}
+
+{#- Half-hour interval start of a local timestamp (e.g. 09:47 -> 09:30). -#}
+{% macro service_half_hour(ts_local) -%}
+    {{ dbt.dateadd('minute', '30 * floor(extract(minute from ' ~ ts_local ~ ') / 30)', dbt.date_trunc('hour', ts_local)) }}
+{%- endmacro %}

@@ -6,11 +6,10 @@ blocking quality checks then run on the core facts; only then ``dbt_kpi_marts`` 
 marts (stack notes).
 """
 
-import json
+import os
 import shutil
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,30 +23,36 @@ from orchestration.partitions import SINGLE_RUN_BACKFILL, business_date_partitio
 KPI_SELECTION = "path:models/marts/kpi"
 
 
-def run_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
-    """dbt vars for the run's business-date window (incremental models re-process it, minus
-    their look-back)."""
-    window = context.partition_time_window
-    return {
-        "min_date": window.start.date().isoformat(),
-        "max_date": (window.end - timedelta(days=1)).date().isoformat(),
-    }
+RUN_MIN_DATE_ENV = "CSQ_RUN_MIN_DATE"
+"""The run's first business date, read by the dbt macro ``run_min_date()``. It is passed as
+an environment variable rather than ``--vars``: new vars on every run would make dbt re-parse
+the whole project each time, while a changed env var re-parses only the models using it."""
+
+
+def run_min_date(context: dg.AssetExecutionContext) -> str:
+    """First business date of the run's partition range (incremental facts re-process from
+    there, minus their look-back)."""
+    return context.partition_time_window.start.date().isoformat()
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     # dbt unit tests check SQL logic, not data: they run in the test suite, not every build.
-    args = [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        json.dumps(run_vars(context)),
-    ]
-    invocation = dbt.cli(args, context=context)
-    yield from invocation.stream()
-    # dagster-dbt gives every invocation its own target/<id> folder (with a copy of the partial
-    # parse file); keep the artifacts we need for publish (manifest) and drop the rest.
-    shutil.rmtree(invocation.target_path, ignore_errors=True)
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    previous = os.environ.get(RUN_MIN_DATE_ENV)
+    os.environ[RUN_MIN_DATE_ENV] = run_min_date(context)  # dagster-dbt passes os.environ on
+    invocation = None
+    try:
+        invocation = dbt.cli(args, context=context)
+        yield from invocation.stream()
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_MIN_DATE_ENV, None)
+        else:
+            os.environ[RUN_MIN_DATE_ENV] = previous
+        # dagster-dbt gives every invocation its own target/<id> folder (with a copy of the
+        # partial-parse file): drop it, also when the build failed.
+        if invocation is not None:
+            shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
 @dbt_assets(

@@ -10,7 +10,7 @@
 -- mapped to the employee valid that day ('-1' and is_login_orphan when unmapped).
 with states as (
     select * from {{ ref('stg_telephony__agent_states') }}
-    {{ service_incremental_window() }}
+    {{ incremental_window() }}
 ),
 
 dated as (

@@ -12,7 +12,7 @@
 -- contact date, then the dim_employee version valid that day ('-1' when unmapped).
 with segments as (
     select * from {{ ref('stg_telephony__calls') }}
-    {{ service_incremental_window() }}
+    {{ incremental_window() }}
 ),
 
 timed as (

@@ -11,7 +11,7 @@
 -- from phone). agent_id is an HR employee_id; the version valid at the local contact date.
 with chats as (
     select * from {{ ref('stg_crm__chat_sessions') }}
-    {{ service_incremental_window() }}
+    {{ incremental_window() }}
 ),
 
 dated as (

@@ -11,7 +11,7 @@ with
 
 schedules as (
     select * from {{ ref('stg_hr__schedules') }}
-    {{ hr_incremental_filter('_business_date') }}
+    {{ incremental_window() }}
 ),
 
 employees as (

@@ -11,7 +11,7 @@
 -- The assignee is the dim_employee version valid at the local creation date.
 with tickets as (
     select * from {{ ref('stg_crm__tickets') }}
-    {{ service_incremental_window() }}
+    {{ incremental_window() }}
 ),
 
 dated as (
