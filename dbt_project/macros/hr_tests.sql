@@ -1,15 +1,5 @@
 {#- HR / retention group: generic data tests. -#}
 
-{#- The combination of columns is unique (the declared grain of a model). -#}
-{% test hr_unique_combination(model, columns) %}
-    select
-        {{ columns | join(', ') }},
-        count(*) as rows_per_key
-    from {{ model }}
-    group by {{ columns | join(', ') }}
-    having count(*) > 1
-{% endtest %}
-
 {#- Validity periods [valid_from, valid_to) of the same entity never overlap and are non-empty. -#}
 {% test hr_no_overlapping_periods(model, partition_by, valid_from='valid_from', valid_to='valid_to') %}
     with ordered as (
@@ -25,13 +15,6 @@
     select *
     from ordered
     where period_to <= period_from or (next_from is not null and next_from < period_to)
-{% endtest %}
-
-{#- Values lie in [min_value, max_value] (nulls pass). -#}
-{% test hr_between(model, column_name, min_value, max_value) %}
-    select {{ column_name }}
-    from {{ model }}
-    where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
 {% endtest %}
 
 {#- A count of rows pointing at the unknown member ('-1') stays at or below max_share of all rows
