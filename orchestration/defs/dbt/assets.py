@@ -14,13 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
+from orchestration.defs.dbt.column_metadata import add_column_metadata
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import CsqDbtTranslator
 from orchestration.partitions import SINGLE_RUN_BACKFILL, business_date_partitions
+from orchestration.settings import get_settings
 
 KPI_SELECTION = "path:models/marts/kpi"
+LINEAGE_CACHE = Path("cache", "dbt_column_lineage.json")
+"""Column lineage of unchanged models, kept between runs (under ``CSQ_HOME``)."""
 
 
 RUN_MIN_DATE_ENV = "CSQ_RUN_MIN_DATE"
@@ -35,6 +39,21 @@ def run_min_date(context: dg.AssetExecutionContext) -> str:
     return context.partition_time_window.start.date().isoformat()
 
 
+def _drain(invocation: DbtCliInvocation) -> tuple[list[Any], Exception | None]:
+    """All Dagster events of the dbt invocation, in order, and the error it ended with.
+
+    Every event is buffered (not only model outputs) so that a dbt test's check result still
+    follows the materialisation it checks, which is how Dagster links the two; the dbt log
+    itself still streams to the compute log as dbt writes it."""
+    events: list[Any] = []
+    try:
+        for event in invocation.stream():
+            events.append(event)
+    except Exception as exc:  # re-raised by the caller after the events
+        return events, exc
+    return events, None
+
+
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     # dbt unit tests check SQL logic, not data: they run in the test suite, not every build.
     args = ["build", "--exclude-resource-type", "unit_test"]
@@ -43,7 +62,17 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[A
     invocation = None
     try:
         invocation = dbt.cli(args, context=context)
-        yield from invocation.stream()
+        events, failure = _drain(invocation)
+        # dbt has exited (its DuckDB lock is released): add column metadata, then yield.
+        yield from add_column_metadata(
+            events,
+            invocation=invocation,
+            warehouse=get_settings().warehouse,
+            translator=CsqDbtTranslator(),  # fresh: dagster-dbt memoises specs per manifest
+            cache_path=get_settings().home / LINEAGE_CACHE,
+        )
+        if failure is not None:
+            raise failure
     finally:
         if previous is None:
             os.environ.pop(RUN_MIN_DATE_ENV, None)
