@@ -25,7 +25,7 @@ from typing import Any
 from benchmarks import floor as engine_floor
 from benchmarks import measures
 from benchmarks.phases import PHASES, run_timings
-from benchmarks.proctree import ProcessCost, measure, tail
+from benchmarks.proctree import ProcessCost, measure, peak_in_windows, tail
 from benchmarks.report import (
     environment,
     evaluate_targets,
@@ -222,6 +222,7 @@ def run_scenario(
         "days": len(dates),
         "history_days": history_days,
         "process": _cost(cost),
+        "peak_rss_mb_by_phase": peak_in_windows(cost.timeline, timings.phase_windows()),
         "dagster": timings.as_dict(),
         "overhead_s": round(cost.wall_s - sum(phases[p] for p in PHASES), 3),
         "rows": rows,

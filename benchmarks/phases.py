@@ -42,6 +42,8 @@ class RunTimings:
     status: str
     run_s: float
     steps: dict[str, float] = field(default_factory=dict)
+    step_windows: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """``step -> (start, end)`` epoch seconds, to attribute sampled memory to phases."""
     phases: dict[str, float] = field(default_factory=dict)
     validation_raw_s: float = 0.0
     validation_core_s: float = 0.0
@@ -52,6 +54,13 @@ class RunTimings:
     dbt_tests_s: float = 0.0
     dbt_tests: int = 0
     slowest_dbt_nodes_s: dict[str, float] = field(default_factory=dict)
+
+    def phase_windows(self) -> dict[str, list[tuple[float, float]]]:
+        """The ``(start, end)`` windows of each phase's steps."""
+        windows: dict[str, list[tuple[float, float]]] = {}
+        for step, span in self.step_windows.items():
+            windows.setdefault(phase_of(step), []).append(span)
+        return windows
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -147,7 +156,9 @@ def run_timings(dagster_home: Path, run_id: str) -> RunTimings:
         elif kind == T.STEP_START:
             started[entry.step_key] = entry.timestamp
         elif kind in (T.STEP_SUCCESS, T.STEP_FAILURE):
-            seconds = entry.timestamp - started.pop(entry.step_key)
+            began = started.pop(entry.step_key)
+            seconds = entry.timestamp - began
+            timings.step_windows[entry.step_key] = (began, entry.timestamp)
             timings.steps[entry.step_key] = round(seconds, 3)
         elif kind == T.ASSET_CHECK_EVALUATION and entry.step_key.endswith(VALIDATION_SUFFIX):
             timings.checks += 1

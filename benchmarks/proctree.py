@@ -9,7 +9,7 @@ import resource
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SAMPLE_SECONDS = 0.2
@@ -28,6 +28,8 @@ class ProcessCost:
     peak_rss_mb: float
     samples: int
     log: str
+    timeline: list[tuple[float, int]] = field(default_factory=list, repr=False)
+    """``(epoch seconds, tree RSS in kB)`` of every sample, to attribute the peak to steps."""
 
     @property
     def cpu_s(self) -> float:
@@ -85,11 +87,14 @@ class _PeakSampler(threading.Thread):
         self.root = root
         self.peak_kb = 0
         self.samples = 0
+        self.timeline: list[tuple[float, int]] = []
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.is_set():
-            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.root))
+            kb = tree_rss_kb(self.root)
+            self.timeline.append((time.time(), kb))
+            self.peak_kb = max(self.peak_kb, kb)
             self.samples += 1
             self._done.wait(SAMPLE_SECONDS)
 
@@ -120,7 +125,21 @@ def measure(command: list[str], env: dict[str, str], cwd: Path, log_file: Path) 
         peak_rss_mb=round(sampler.peak_kb / 1024, 1),
         samples=sampler.samples,
         log=str(log_file),
+        timeline=sampler.timeline,
     )
+
+
+def peak_in_windows(
+    timeline: list[tuple[float, int]], windows: dict[str, list[tuple[float, float]]]
+) -> dict[str, float]:
+    """Peak tree RSS (MB) sampled inside each named set of ``(start, end)`` windows, and
+    ``outside`` for samples in none of them (process start-up, run set-up, teardown)."""
+    peaks: dict[str, int] = {}
+    for at, kb in timeline:
+        names = [n for n, spans in windows.items() if any(a <= at <= b for a, b in spans)]
+        for name in names or ["outside"]:
+            peaks[name] = max(peaks.get(name, 0), kb)
+    return {name: round(kb / 1024, 1) for name, kb in sorted(peaks.items())}
 
 
 def tail(path: Path | str, lines: int = 40) -> str:

@@ -32,6 +32,12 @@ class Settings:
     pii_salt: str
     partitions_start: date
     dbt_target: str
+    duckdb_memory_limit: str = "1GB"
+    """DuckDB's buffer-pool cap for dbt (``CSQ_DUCKDB_MEMORY_LIMIT``). DuckDB's own default
+    is 80 % of RAM; above the cap it spills to ``<warehouse>.tmp`` instead of growing."""
+    gx_chunk_rows: int = 1_000_000
+    """Most rows one GX validation holds in memory (``CSQ_GX_CHUNK_ROWS``): a run's
+    partitions are validated in chunks of whole partitions up to this size."""
 
     @property
     def salt_is_demo(self) -> bool:
@@ -78,6 +84,7 @@ class Settings:
             "CSQ_LAKE_DIR": str(self.lake_dir),
             "CSQ_PII_SALT": self.pii_salt,
             "CSQ_DBT_TARGET": self.dbt_target,
+            "CSQ_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "DAGSTER_HOME": str(self.dagster_home),
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -112,6 +119,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         pii_salt=salt,
         partitions_start=date.fromisoformat(env.get("CSQ_PARTITIONS_START", "2025-01-01")),
         dbt_target=env.get("CSQ_DBT_TARGET", "dev"),
+        duckdb_memory_limit=env.get("CSQ_DUCKDB_MEMORY_LIMIT") or "1GB",
+        gx_chunk_rows=int(env.get("CSQ_GX_CHUNK_ROWS") or 1_000_000),
     )
 
 

@@ -439,11 +439,17 @@ def test_incremental_run_changes_nothing(built: Built) -> None:
         "fct_chats": ["chat_id"],
         "fct_tickets": ["ticket_id"],
         "fct_agent_states": ["agent_login", "started_at"],
+        "stg_telephony__calls": ["call_id", "segment_no"],
+        "stg_telephony__agent_states": ["agent_login", "started_at"],
+        "stg_crm__chat_sessions": ["chat_id"],
+        "stg_survey__post_contact": ["response_id"],
     }
 
     def snapshot() -> dict[str, pd.DataFrame]:
         return {
-            f: built.query(f"select * from core.{f}").sort_values(k).reset_index(drop=True)
+            f: built.query(f"select * from {'staging' if f.startswith('stg_') else 'core'}.{f}")
+            .sort_values(k)
+            .reset_index(drop=True)
             for f, k in keys.items()
         }
 

@@ -184,3 +184,51 @@ def test_core_fact_reads_only_the_run_dates_and_releases_the_warehouse(
     )
     assert history == [("error", err.note)]
     assert json.loads(json.dumps(check_result(gone).metadata["problems"].value))
+
+
+def test_chunked_validation_equals_one_validation_of_all_rows(settings: Settings) -> None:
+    """A backfill is validated in chunks of whole partitions (bounded memory): the merged
+    outcome equals one validation of every row (counts summed, ``mostly`` applied to the
+    sums), and a failure names the partition it came from."""
+    days = [DAY - timedelta(days=2), DAY - timedelta(days=1), DAY]
+    for d in days:
+        rows = valid_rows(CALLS, N, d)
+        if d == days[0]:  # every customer unmatched on one day: 1/3 of the run, mostly=0.5
+            for r in rows:
+                r["customer_id"] = None
+        if d == days[1]:
+            rows[7]["talk_s"] = 9 * 3600
+        write_partition(settings.raw_dir, CALLS, d, rows)
+    suite = _suite("raw.telephony.calls")
+    whole = validate_suite(suite, days, "run-whole", replace(settings, gx_chunk_rows=10 * N))
+    chunked = validate_suite(suite, days, "run-chunks", replace(settings, gx_chunk_rows=N))
+    assert whole.row_count == chunked.row_count == 3 * N
+
+    def by_name(outcome):
+        return {
+            (o.expectation, o.partition if o.type.startswith("expect_table_row") else None): o
+            for o in outcome.outcomes
+        }
+
+    one, many = by_name(whole), by_name(chunked)
+    assert one.keys() == many.keys()
+    for key, o in one.items():
+        assert (many[key].status, many[key].unexpected_count) == (o.status, o.unexpected_count), key
+    unmatched = many[("expect_column_values_to_not_be_null(customer_id)", None)]
+    inbound = sum(r["direction"] == "inbound" for r in valid_rows(CALLS, N, DAY))
+    assert unmatched.status == "passed" and unmatched.unexpected_count == inbound
+    assert unmatched.unexpected_percent == pytest.approx(100 * inbound / (3 * inbound))
+    talk = many[("expect_column_values_to_be_between(talk_s)", None)]
+    assert talk.status == "failed" and talk.partition == days[1].isoformat()
+    assert talk.sample_values == (32400,)
+    assert one[("expect_column_values_to_be_between(talk_s)", None)].partition is None
+
+
+def test_plan_chunks_groups_whole_consecutive_partitions() -> None:
+    from orchestration.defs.quality.batches import plan_chunks
+
+    d = [date(2026, 1, i) for i in range(1, 6)]
+    counts = dict(zip(d, [40, 50, 200, 10, 10], strict=True))
+    assert plan_chunks(counts, 100) == [(d[0], d[1]), (d[2],), (d[3], d[4])]
+    assert plan_chunks(counts, 1000) == [tuple(d)]
+    assert plan_chunks({}, 100) == []

@@ -1,4 +1,10 @@
-"""Run one expectation suite on a pandas batch in an ephemeral GX context.
+"""Run one expectation suite on a run's rows, chunk by chunk, in one ephemeral GX context.
+
+A run's partitions arrive as :class:`Chunk` s (whole partitions, a bounded number of rows
+each), so memory does not grow with the length of a backfill. Each chunk is validated like a
+daily run would validate it; the per-chunk results of an expectation are then merged into one
+outcome (counts summed, ``mostly`` re-applied to the summed counts, the failing chunks'
+partitions named).
 
 Outcomes are plain dataclasses (no GX objects leak out). A GX problem - an exception inside
 an expectation (``exception_info.raised_exception``, e.g. a missing column) or a failure to
@@ -11,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -57,6 +63,8 @@ class ExpectationOutcome:
     sample_values: tuple[Any, ...] = ()
     partition: str | None = None
     note: str | None = None
+    element_count: int | None = None
+    missing_count: int | None = None
 
     def describe(self) -> str:
         """One line naming the expectation, what was observed and sample bad values."""
@@ -225,7 +233,22 @@ def _outcome(
         unexpected_percent=_plain(res.get("unexpected_percent")),
         sample_values=tuple(_plain(list(samples)[:SAMPLE_SIZE])),
         partition=partition,
+        element_count=res.get("element_count"),
+        missing_count=res.get("missing_count"),
     )
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Whole partitions of a run, validated together."""
+
+    partitions: tuple[date, ...]
+    frame: pd.DataFrame
+
+    @property
+    def label(self) -> str:
+        first, last = min(self.partitions), max(self.partitions)
+        return first.isoformat() if first == last else f"{first}..{last}"
 
 
 class _Gx:
@@ -236,6 +259,7 @@ class _Gx:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self.gx = gx
+        self._definitions: dict[str, Any] = {}
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.docs_dir = docs_dir
@@ -257,11 +281,15 @@ class _Gx:
         )
 
     def validation(self, name: str, expectations: list[ExpectationSpec]):
+        """The validation definition ``name`` (built on first use, then reused)."""
+        if name in self._definitions:
+            return self._definitions[name]
         suite = self.context.suites.add(
             self.gx.ExpectationSuite(name=name, expectations=[e.to_gx() for e in expectations])
         )
         definition = self.gx.ValidationDefinition(name=name, data=self.batch, suite=suite)
-        return self.context.validation_definitions.add(definition)
+        self._definitions[name] = self.context.validation_definitions.add(definition)
+        return self._definitions[name]
 
 
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
@@ -279,7 +307,7 @@ def _match(results: list[Any], specs: list[ExpectationSpec]) -> list[tuple[Expec
 
 def run_suite(
     suite: SuiteSpec,
-    frame: pd.DataFrame,
+    chunks: Iterable[Chunk],
     *,
     run_id: str,
     partitions: Sequence[date],
@@ -288,13 +316,14 @@ def run_suite(
     unavailable: Mapping[str, str] | None = None,
     history_counts: Mapping[date, int] | None = None,
 ) -> SuiteOutcome:
-    """Validate ``frame`` (the run's rows) against ``suite``.
+    """Validate the run's rows (``chunks``, covering ``partitions``) against ``suite``.
 
     ``parameters`` fill ``$PARAMETER`` kwargs; ``unavailable`` maps a parameter or derived
     column that could not be computed to the reason (its expectations are skipped with that
-    note). Volume expectations (``meta.volume_band``) run once per partition of the run (its
-    rows selected by ``_business_date``) with bounds from ``history_counts`` (row counts of
-    the stored partitions).
+    note). Volume expectations (``meta.volume_band``) run once per partition (its rows
+    selected by ``_business_date``) with bounds from ``history_counts`` (row counts of the
+    stored partitions). An expectation with ``meta.min_rows`` is skipped on a chunk with
+    fewer rows. A chunk that cannot be read is an error outcome ("check could not run").
     """
     parameters = dict(parameters or {})
     unavailable = dict(unavailable or {})
@@ -302,7 +331,7 @@ def run_suite(
         suite=suite.name,
         asset_key=suite.asset_key,
         partitions=tuple(d.isoformat() for d in sorted(partitions)),
-        row_count=len(frame),
+        row_count=0,
     )
     tagged = [
         ExpectationSpec(e.index, e.type, e.kwargs, {**e.meta, "_index": e.index})
@@ -320,60 +349,149 @@ def run_suite(
             volume.append(spec)
         elif missing:
             outcome.outcomes.append(_skipped(suite, spec, missing[0]))
-        elif len(frame) < int(spec.meta.get("min_rows", 0)):
-            note = f"{len(frame)} row(s) < min_rows {spec.meta['min_rows']}"
-            outcome.outcomes.append(_skipped(suite, spec, note))
         elif absent := spec.parameters - parameters.keys():
             outcome.outcomes.append(_error(suite, spec, f"no value for parameter(s) {absent}"))
         else:
             main.append(spec)
+    per_spec: dict[int, list[ExpectationOutcome]] = {spec.index: [] for spec in main}
     try:
         gx = _Gx(docs_dir)
-        if main:
-            outcome.outcomes.extend(_run_main(gx, suite, main, frame, run_id, parameters, outcome))
-        for spec in volume:
-            outcome.outcomes.extend(_run_volume(gx, suite, spec, frame, partitions, history_counts))
+        runner = _MainRunner(gx, suite, main, run_id, parameters, outcome) if main else None
+        for chunk in _guarded(chunks, suite, outcome):
+            outcome.row_count = (outcome.row_count or 0) + len(chunk.frame)
+            if runner is not None:
+                for spec, o in runner.run(chunk):
+                    per_spec[spec.index].append(o)
+            for spec in volume:
+                outcome.outcomes.extend(
+                    _run_volume(gx, suite, spec, chunk.frame, chunk.partitions, history_counts)
+                )
     except Exception as exc:  # GX could not build or run the suite at all
         outcome.outcomes.append(_error(suite, None, f"{type(exc).__name__}: {exc}"))
+        return outcome
+    for spec in main:
+        if per_spec[spec.index]:
+            outcome.outcomes.append(merge_chunks(spec, per_spec[spec.index]))
     return outcome
 
 
-def _run_main(
-    gx: _Gx,
-    suite: SuiteSpec,
-    specs: list[ExpectationSpec],
-    frame: pd.DataFrame,
-    run_id: str,
-    parameters: Mapping[str, Any],
-    outcome: SuiteOutcome,
-) -> list[ExpectationOutcome]:
-    definition = gx.validation(suite.name, specs)
-    if gx.docs_dir is None:
-        result = definition.run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters=dict(parameters),
-            result_format=RESULT_FORMAT,
-        )
-    else:
-        from great_expectations.checkpoint import UpdateDataDocsAction
-        from great_expectations.core.run_identifier import RunIdentifier
+def _guarded(chunks: Iterable[Chunk], suite: SuiteSpec, outcome: SuiteOutcome) -> Iterator[Chunk]:
+    """The chunks, stopping with a "could not run" outcome at the first unreadable one."""
+    iterator = iter(chunks)
+    while True:
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:  # reading the rows failed: the check could not run
+            outcome.outcomes.append(_error(suite, None, f"cannot read the run's rows: {exc}"))
+            return
+        yield chunk
 
-        checkpoint = gx.context.checkpoints.add(
-            gx.gx.Checkpoint(
-                name=f"{suite.name}.checkpoint",
-                validation_definitions=[definition],
-                actions=[UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])],
+
+class _MainRunner:
+    """The suite's non-volume expectations as one GX validation, run once per chunk."""
+
+    def __init__(
+        self,
+        gx: _Gx,
+        suite: SuiteSpec,
+        specs: list[ExpectationSpec],
+        run_id: str,
+        parameters: Mapping[str, Any],
+        outcome: SuiteOutcome,
+    ) -> None:
+        self.gx, self.suite, self.specs, self.run_id = gx, suite, specs, run_id
+        self.parameters = dict(parameters)
+        self.outcome = outcome
+        self.definition = gx.validation(suite.name, specs)
+        self.checkpoint = None
+        if gx.docs_dir is not None:
+            from great_expectations.checkpoint import UpdateDataDocsAction
+
+            self.checkpoint = gx.context.checkpoints.add(
+                gx.gx.Checkpoint(
+                    name=f"{suite.name}.checkpoint",
+                    validation_definitions=[self.definition],
+                    actions=[UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])],
+                    result_format=RESULT_FORMAT,
+                )
+            )
+
+    def run(self, chunk: Chunk) -> list[tuple[ExpectationSpec, ExpectationOutcome]]:
+        """Each expectation's outcome on one chunk (``partition`` = the chunk's range)."""
+        if self.checkpoint is None:
+            result = self.definition.run(
+                batch_parameters={"dataframe": chunk.frame},
+                expectation_parameters=self.parameters,
                 result_format=RESULT_FORMAT,
             )
-        )
-        checkpoint_result = checkpoint.run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters=dict(parameters),
-            run_id=RunIdentifier(run_name=run_id),
-        )
-        (_key, result), *_ = checkpoint_result.run_results.items()
-        outcome.data_docs = _docs_page(gx.docs_dir, suite.name, run_id)
-    return [_outcome(suite, spec, r) for spec, r in _match(result.results, specs)]
+        else:
+            from great_expectations.core.run_identifier import RunIdentifier
+
+            checkpoint_result = self.checkpoint.run(
+                batch_parameters={"dataframe": chunk.frame},
+                expectation_parameters=self.parameters,
+                run_id=RunIdentifier(run_name=self.run_id),
+            )
+            (_key, result), *_ = checkpoint_result.run_results.items()
+            self.outcome.data_docs = _docs_page(self.gx.docs_dir, self.suite.name, self.run_id)
+        out = []
+        for spec, r in _match(result.results, self.specs):
+            min_rows = int(spec.meta.get("min_rows", 0))
+            if len(chunk.frame) < min_rows:
+                note = f"{len(chunk.frame)} row(s) < min_rows {min_rows}"
+                out.append((spec, _skipped(self.suite, spec, note, chunk.label)))
+            else:
+                out.append((spec, _outcome(self.suite, spec, r, chunk.label)))
+        return out
+
+
+def merge_chunks(spec: ExpectationSpec, outs: list[ExpectationOutcome]) -> ExpectationOutcome:
+    """One outcome of ``spec`` from its per-chunk outcomes.
+
+    One chunk: that outcome (no partition: it covers the run). Several: an error if any chunk
+    could not run; skipped if every chunk was; otherwise unexpected counts are summed and
+    ``mostly`` is applied to the sums (exactly what one validation of all rows would give
+    for a row-wise expectation), while an aggregate expectation (mean, median, uniqueness)
+    must hold in every chunk. A failure names the failing chunks' partitions.
+    """
+    if len(outs) == 1:
+        return ExpectationOutcome(**{**outs[0].__dict__, "partition": None})
+    if errors := [o for o in outs if o.status == "error"]:
+        return errors[0]
+    ran = [o for o in outs if o.status in ("passed", "failed")]
+    if not ran:
+        return outs[0]
+    failing = [o for o in ran if o.status == "failed"]
+    counted = all(o.unexpected_count is not None and o.element_count is not None for o in ran)
+    unexpected = sum(o.unexpected_count or 0 for o in ran) if counted else None
+    percent = None
+    passed = not failing
+    if counted:
+        nonmissing = sum(o.element_count - (o.missing_count or 0) for o in ran)  # type: ignore[operator]
+        percent = 100.0 * unexpected / nonmissing if nonmissing else 0.0  # type: ignore[operator]
+        if "mostly" in spec.kwargs:
+            passed = 100.0 - percent >= 100.0 * float(spec.kwargs["mostly"]) - 1e-9
+    observed = {o.partition: o.observed_value for o in ran if o.observed_value is not None}
+    samples = [v for o in (failing or ran) for v in o.sample_values][:SAMPLE_SIZE]
+    first = ran[0]
+    return ExpectationOutcome(
+        suite=first.suite,
+        expectation=first.expectation,
+        type=first.type,
+        column=first.column,
+        severity=first.severity,
+        status="passed" if passed else "failed",
+        observed_value=observed or None,
+        unexpected_count=unexpected,
+        unexpected_percent=percent,
+        sample_values=tuple(samples),
+        partition=None if passed else ", ".join(o.partition or "?" for o in failing or ran)[:200],
+        note=None if len(ran) == len(outs) else f"{len(outs) - len(ran)} chunk(s) skipped",
+        element_count=sum(o.element_count or 0 for o in ran) if counted else None,
+        missing_count=sum(o.missing_count or 0 for o in ran) if counted else None,
+    )
 
 
 def _docs_page(docs_dir: Path, suite_name: str, run_id: str) -> Path | None:
@@ -402,13 +520,14 @@ def _run_volume(
     band = VolumeBand.from_meta(spec.meta["volume_band"])
     definition = gx.validation(f"{suite.name}.volume.{spec.index}", [spec])
     out = []
+    days = frame["_business_date"]  # the row count needs this column only: no copy of rows
     for day in sorted(partitions):
         bounds = band.bounds(dict(history_counts), day)
         if isinstance(bounds, str):
             out.append(_skipped(suite, spec, bounds, day.isoformat()))
             continue
         low, high, median = bounds
-        rows = frame[frame["_business_date"] == day]
+        rows = days[days == day].to_frame()
         result = definition.run(
             batch_parameters={"dataframe": rows},
             expectation_parameters={"volume_min": low, "volume_max": high},

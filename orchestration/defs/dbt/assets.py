@@ -54,6 +54,25 @@ def _drain(invocation: DbtCliInvocation) -> tuple[list[Any], Exception | None]:
     return events, None
 
 
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def _keep_partial_parse(invocation_target: Path) -> None:
+    """Make the invocation's parse state the project's, for the next invocation to start from.
+
+    dagster-dbt copies ``target/partial_parse.msgpack`` into each invocation's own folder. When
+    dbt had to re-parse (after ``csq prepare`` ran with other settings, e.g. another
+    ``CSQ_HOME``, the profile differs), the fresh state would be dropped with that folder and
+    every later run would re-parse the whole project again (~10 s per dbt step)."""
+    fresh = invocation_target / PARTIAL_PARSE
+    kept = Path(dbt_project.project_dir) / "target" / PARTIAL_PARSE
+    if not fresh.is_file() or (kept.is_file() and kept.read_bytes() == fresh.read_bytes()):
+        return
+    tmp = kept.with_suffix(".tmp")
+    shutil.copyfile(fresh, tmp)
+    os.replace(tmp, kept)
+
+
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     # dbt unit tests check SQL logic, not data: they run in the test suite, not every build.
     args = ["build", "--exclude-resource-type", "unit_test"]
@@ -73,6 +92,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[A
         )
         if failure is not None:
             raise failure
+        _keep_partial_parse(invocation.target_path)
     finally:
         if previous is None:
             os.environ.pop(RUN_MIN_DATE_ENV, None)

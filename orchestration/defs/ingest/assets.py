@@ -18,6 +18,7 @@ import dagster as dg
 
 from orchestration.contract import SOURCES, Entity, entities
 from orchestration.defs.ingest.loader import LoadSummary, load_deliveries
+from orchestration.lib.memory import release_freed_memory
 from orchestration.lib.raw_schema import partition_dir
 from orchestration.partitions import SINGLE_RUN_BACKFILL, business_date_partitions
 from orchestration.settings import Settings, get_settings
@@ -78,6 +79,7 @@ def build_raw_source_assets(source: str) -> dg.AssetsDefinition:
         settings = get_settings()
         dates = [date.fromisoformat(k) for k in context.partition_keys]
         summary = load_deliveries(settings, source, dates, context.run.run_id)
+        release_freed_memory()
         context.log.info(
             f"{source}: loaded {len(summary.loaded)}, rejected {len(summary.rejected)}, "
             f"skipped (no complete delivery) {len(summary.skipped)} of {len(dates)} dates"

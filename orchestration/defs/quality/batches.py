@@ -1,24 +1,25 @@
 """Read the rows of the run's partitions for a suite (raw Parquet or a core warehouse table).
 
-Only the run's business dates are read, so validation cost stays flat as history grows. The
+Only the run's business dates are read, so validation cost stays flat as history grows, and
+they are read as chunks of whole partitions of at most ``max_rows`` rows, so memory stays
+flat as a backfill grows. The
 warehouse is opened read-only for the duration of one query and closed before returning
 (DuckDB allows one writer; dbt must never find it held open).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.lib.gx_runner import to_frame
+from orchestration.lib.gx_runner import Chunk, to_frame
 from orchestration.lib.gx_runtime import (
     DERIVED_COLUMNS,
     PARAMETER_PROVIDERS,
@@ -34,9 +35,9 @@ class BatchError(RuntimeError):
 
 @dataclass
 class Batch:
-    """What the runner needs: the frame plus run-time parameters and their notes."""
+    """What the runner needs: the run's rows as chunks, plus run-time parameters."""
 
-    frame: pd.DataFrame
+    chunks: Iterator[Chunk]
     parameters: dict[str, Any] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -44,8 +45,26 @@ class Batch:
     sources: list[str] = field(default_factory=list)
 
 
-def raw_batch(suite: SuiteSpec, raw_dir: Path, dates: Sequence[date]) -> Batch:
-    """Rows of the run's raw partitions, plus volume history, reference sets, derived columns."""
+def plan_chunks(counts: Mapping[date, int], max_rows: int) -> list[tuple[date, ...]]:
+    """Consecutive dates grouped so no group holds more than ``max_rows`` rows (a single
+    bigger partition is a group of its own)."""
+    groups: list[tuple[date, ...]] = []
+    current: list[date] = []
+    rows = 0
+    for day in sorted(counts):
+        if current and rows + counts[day] > max_rows:
+            groups.append(tuple(current))
+            current, rows = [], 0
+        current.append(day)
+        rows += counts[day]
+    if current:
+        groups.append(tuple(current))
+    return groups
+
+
+def raw_batch(suite: SuiteSpec, raw_dir: Path, dates: Sequence[date], max_rows: int) -> Batch:
+    """Chunks of the run's raw partitions, plus volume history, reference sets, derived
+    columns (only row counts are read up front, from the Parquet footers)."""
     _, source, entity = suite.asset_key
     files = partition_files(raw_dir, source, entity)
     missing = [d.isoformat() for d in dates if d not in files]
@@ -54,13 +73,12 @@ def raw_batch(suite: SuiteSpec, raw_dir: Path, dates: Sequence[date]) -> Batch:
             f"raw partition(s) {', '.join(missing)} of {source}.{entity} not found under "
             f"{raw_dir / source / entity}"
         )
-    paths = [files[d] for d in sorted(dates)]
     try:
-        table = pa.concat_tables([pq.read_table(p) for p in paths], promote_options="permissive")
+        counts = {d: pq.ParquetFile(files[d]).metadata.num_rows for d in dates}
     except (pa.ArrowInvalid, OSError) as exc:
         raise BatchError(f"cannot read raw partitions of {source}.{entity}: {exc}") from exc
-    batch = Batch(frame=to_frame(table), sources=[str(p) for p in paths])
     last_day = max(dates)
+    batch = Batch(chunks=iter(()), sources=[str(files[d]) for d in sorted(dates)])
     needed = {p for e in suite.expectations for p in e.parameters}
     for name in sorted(needed & PARAMETER_PROVIDERS.keys()):
         value, note = PARAMETER_PROVIDERS[name](raw_dir, last_day)
@@ -72,33 +90,71 @@ def raw_batch(suite: SuiteSpec, raw_dir: Path, dates: Sequence[date]) -> Batch:
     for column in suite.derived_columns:
         if column not in DERIVED_COLUMNS:
             raise BatchError(f"suite {suite.name} names unknown derived column {column!r}")
-        batch.frame, known, note = DERIVED_COLUMNS[column](batch.frame, raw_dir, last_day)
+
+    def read(days: tuple[date, ...]) -> Chunk:
+        try:
+            tables = [pq.read_table(files[d]) for d in days]
+            table = pa.concat_tables(tables, promote_options="permissive")
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise BatchError(f"cannot read raw partitions of {source}.{entity}: {exc}") from exc
+        frame = to_frame(table)
+        del tables, table
+        for column in suite.derived_columns:
+            frame, _, _ = DERIVED_COLUMNS[column](frame, raw_dir, last_day)
+        return Chunk(days, frame)
+
+    for column in suite.derived_columns:  # availability and note, once for the whole run
+        empty = to_frame(pq.read_schema(files[last_day]).empty_table())
+        _, known, note = DERIVED_COLUMNS[column](empty, raw_dir, last_day)
         if not known:
             batch.unavailable[column] = note
         batch.notes.append(f"{column}: {note}")
+    batch.chunks = (read(days) for days in plan_chunks(counts, max_rows))
     if any(e.meta.get("volume_band") for e in suite.expectations):
         batch.history_counts = partition_row_counts(raw_dir, source, entity)
     return batch
 
 
-def core_batch(suite: SuiteSpec, warehouse: Path, dates: Sequence[date]) -> Batch:
-    """Rows of a core table whose ``date_column`` falls on the run's dates (read-only, closed
-    before returning)."""
+def core_batch(suite: SuiteSpec, warehouse: Path, dates: Sequence[date], max_rows: int) -> Batch:
+    """Chunks of a core table's rows whose ``date_column`` falls on the run's dates. The
+    warehouse is opened read-only for each query and closed right after."""
     schema, table = suite.asset_key[0], suite.asset_key[-1]
     if not warehouse.exists():
         raise BatchError(f"warehouse {warehouse} does not exist")
     column = suite.date_column
-    sql = (
-        f'select * from "{schema}"."{table}" where "{column}" >= ?::date and "{column}" <= ?::date'
+    where = f'"{column}" >= ?::date and "{column}" <= ?::date'
+    counted = _query(
+        warehouse,
+        f'select "{column}"::date, count(*) from "{schema}"."{table}" where {where} group by 1',
+        [min(dates), max(dates)],
+        f"{schema}.{table}",
     )
+    counts = dict.fromkeys(dates, 0) | {
+        d: int(n) for d, n in zip(*counted.to_pydict().values(), strict=True) if d is not None
+    }
+
+    def read(days: tuple[date, ...]) -> Chunk:
+        arrow = _query(
+            warehouse,
+            f'select * from "{schema}"."{table}" where {where}',
+            [min(days), max(days)],
+            f"{schema}.{table}",
+        )
+        return Chunk(days, to_frame(arrow))
+
+    chunks = (read(days) for days in plan_chunks(counts, max_rows))
+    return Batch(chunks=chunks, sources=[f"{warehouse}:{schema}.{table}"])
+
+
+def _query(warehouse: Path, sql: str, params: list[Any], what: str) -> pa.Table:
+    """One read-only query; the connection is closed before returning."""
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:
         raise BatchError(f"cannot open warehouse {warehouse} read-only: {exc}") from exc
     try:
-        arrow = con.sql(sql, params=[min(dates), max(dates)]).to_arrow_table()
+        return con.sql(sql, params=params).to_arrow_table()
     except duckdb.Error as exc:
-        raise BatchError(f"cannot read {schema}.{table} from {warehouse}: {exc}") from exc
+        raise BatchError(f"cannot read {what} from {warehouse}: {exc}") from exc
     finally:
         con.close()
-    return Batch(frame=to_frame(arrow), sources=[f"{warehouse}:{schema}.{table}"])

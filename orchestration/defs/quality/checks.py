@@ -17,6 +17,7 @@ from orchestration.defs.quality.batches import Batch, BatchError, core_batch, ra
 from orchestration.lib.gx_history import append_history
 from orchestration.lib.gx_runner import ExpectationOutcome, SuiteOutcome, run_suite
 from orchestration.lib.gx_suites import SuiteSpec, default_suites_dir, load_suites
+from orchestration.lib.memory import release_freed_memory
 from orchestration.partitions import business_date_partitions
 from orchestration.settings import Settings, get_settings
 
@@ -37,9 +38,9 @@ def validate_suite(
         if not dates:
             raise BatchError("the run has no partition: quality checks validate partitions")
         batch = (
-            raw_batch(suite, settings.raw_dir, dates)
+            raw_batch(suite, settings.raw_dir, dates, settings.gx_chunk_rows)
             if suite.kind == "raw"
-            else core_batch(suite, settings.warehouse, dates)
+            else core_batch(suite, settings.warehouse, dates, settings.gx_chunk_rows)
         )
     except BatchError as exc:
         outcome = SuiteOutcome(
@@ -67,7 +68,7 @@ def _run(
 ) -> SuiteOutcome:
     return run_suite(
         suite,
-        batch.frame,
+        batch.chunks,
         run_id=run_id,
         partitions=dates,
         docs_dir=data_docs_dir(settings),
@@ -161,6 +162,7 @@ def build_suite_check(
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         outcome = validate_suite(suite, _dates(context), context.run.run_id, settings_fn())
+        release_freed_memory()
         log = context.log.info if outcome.passed else context.log.error
         log(outcome.summary())
         return check_result(outcome)

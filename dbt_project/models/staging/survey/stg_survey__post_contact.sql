@@ -1,6 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['response_id'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+-- Incremental (like the big facts): only the window's deliveries are re-ranked; rows
+-- outside it are older deliveries and can never win, so the result equals a full refresh.
 -- Events: one row per response_id (the latest delivery wins).
 with source as (
     select * from {{ source('survey', 'post_contact') }}
+    {{ incremental_window() }}
 ),
 
 ranked as (

@@ -1,7 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['call_id', 'segment_no'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+-- Incremental (like the big facts): only the window's deliveries are re-ranked; rows
+-- outside it are older deliveries and can never win, so the result equals a full refresh.
 -- Events: one row per call segment (call_id x segment_no; the latest delivery wins).
 -- The caller number (ani) is pseudonymised.
 with source as (
     select * from {{ source('telephony', 'calls') }}
+    {{ incremental_window() }}
 ),
 
 ranked as (

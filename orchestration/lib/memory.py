@@ -1,0 +1,35 @@
+"""Give memory a finished step freed back to the operating system.
+
+The pipeline runs its steps in one process (Dagster's in-process executor). Freed pandas and
+Arrow buffers otherwise stay in the allocators' pools, so the process keeps the high-water
+mark of its largest step while dbt (a child process) runs beside it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+from functools import lru_cache
+
+import pyarrow as pa
+
+
+@lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+
+
+def release_freed_memory() -> None:
+    """Collect garbage, return Arrow's unused pool memory and trim glibc's heap (a no-op
+    where ``malloc_trim`` does not exist, e.g. musl or macOS)."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    libc = _libc()
+    trim = getattr(libc, "malloc_trim", None) if libc is not None else None
+    if trim is not None:
+        trim(0)
