@@ -154,14 +154,22 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             "sum of the GX check steps of scenario b over its end-to-end wall",
         )
     )
-    peaks = [s["process"]["peak_rss_mb"] for s in scenarios.values()]
+    peaks = {name: s["process"]["peak_rss_mb"] for name, s in scenarios.items()}
+    where = ""
+    if peaks:
+        worst = max(peaks, key=peaks.__getitem__)
+        by_phase = scenarios[worst].get("peak_rss_mb_by_phase") or {}
+        if by_phase:
+            phase = max(by_phase, key=by_phase.__getitem__)
+            where = f"; reached in scenario {worst}, phase {phase}"
     targets.append(
         _target(
             "peak memory (process tree)",
-            max(peaks) if peaks else None,
+            max(peaks.values()) if peaks else None,
             MAX_PEAK_RSS_MB,
             "MB",
-            f"largest summed VmRSS of any pipeline run at {report['parameters']['agents']} agents",
+            f"largest summed VmRSS of any pipeline run at {report['parameters']['agents']} agents"
+            + where,
         )
     )
     return targets

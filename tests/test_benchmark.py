@@ -229,3 +229,15 @@ def test_benchmark_runs_end_to_end_at_tiny_scale(tmp_path: Path) -> None:
         scenarios["a"]["process"]["wall_s"] / floor["sql_s"], rel=1e-3
     )
     assert "floor" in done.stdout and str(path) in done.stdout
+
+
+def test_peak_memory_is_attributed_to_the_phase_it_happened_in() -> None:
+    from benchmarks.proctree import peak_in_windows
+
+    timeline = [(0.5, 100 * 1024), (1.5, 900 * 1024), (2.5, 300 * 1024), (9.0, 50 * 1024)]
+    windows = {"dbt_core": [(1.0, 2.0)], "validation": [(2.0, 3.0), (5.0, 6.0)]}
+    assert peak_in_windows(timeline, windows) == {
+        "dbt_core": 900.0,
+        "outside": 100.0,
+        "validation": 300.0,
+    }

@@ -54,6 +54,24 @@ def _drain(invocation: DbtCliInvocation) -> tuple[list[Any], Exception | None]:
     return events, None
 
 
+METADATA_MAX_PARTITIONS = 1
+"""Runs over at most this many partitions (the daily run, a re-run) attach column schema,
+lineage and row counts to every model. A backfill emits one materialisation per model *per
+day*: buffering and enriching thousands of events after dbt exits cost minutes, so it streams
+them live and only warms the lineage cache (lineage depends on the SQL, not on the data)."""
+
+
+def _with_column_metadata(events: list[Any], invocation: DbtCliInvocation) -> list[Any]:
+    settings = get_settings()
+    return add_column_metadata(
+        events,
+        invocation=invocation,
+        warehouse=settings.warehouse,
+        translator=CsqDbtTranslator(),  # fresh: dagster-dbt memoises specs per manifest
+        cache_path=settings.home / LINEAGE_CACHE,
+    )
+
+
 PARTIAL_PARSE = "partial_parse.msgpack"
 
 
@@ -81,17 +99,18 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[A
     invocation = None
     try:
         invocation = dbt.cli(args, context=context)
-        events, failure = _drain(invocation)
-        # dbt has exited (its DuckDB lock is released): add column metadata, then yield.
-        yield from add_column_metadata(
-            events,
-            invocation=invocation,
-            warehouse=get_settings().warehouse,
-            translator=CsqDbtTranslator(),  # fresh: dagster-dbt memoises specs per manifest
-            cache_path=get_settings().home / LINEAGE_CACHE,
-        )
-        if failure is not None:
-            raise failure
+        if len(context.partition_keys) <= METADATA_MAX_PARTITIONS:
+            events, failure = _drain(invocation)
+            # dbt has exited (its DuckDB lock is released): add column metadata, then yield.
+            yield from _with_column_metadata(events, invocation)
+            if failure is not None:
+                raise failure
+        else:
+            seen = []
+            for event in invocation.stream():  # live: a backfill has models x days events
+                seen.append(event)
+                yield event
+            _with_column_metadata(seen, invocation)  # fills the lineage cache for daily runs
         _keep_partial_parse(invocation.target_path)
     finally:
         if previous is None:
