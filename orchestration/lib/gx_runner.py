@@ -18,7 +18,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -457,7 +457,7 @@ def merge_chunks(spec: ExpectationSpec, outs: list[ExpectationOutcome]) -> Expec
     must hold in every chunk. A failure names the failing chunks' partitions.
     """
     if len(outs) == 1:
-        return ExpectationOutcome(**{**outs[0].__dict__, "partition": None})
+        return replace(outs[0], partition=None)
     if errors := [o for o in outs if o.status == "error"]:
         return errors[0]
     ran = [o for o in outs if o.status in ("passed", "failed")]
@@ -475,13 +475,8 @@ def merge_chunks(spec: ExpectationSpec, outs: list[ExpectationOutcome]) -> Expec
             passed = 100.0 - percent >= 100.0 * float(spec.kwargs["mostly"]) - 1e-9
     observed = {o.partition: o.observed_value for o in ran if o.observed_value is not None}
     samples = [v for o in (failing or ran) for v in o.sample_values][:SAMPLE_SIZE]
-    first = ran[0]
-    return ExpectationOutcome(
-        suite=first.suite,
-        expectation=first.expectation,
-        type=first.type,
-        column=first.column,
-        severity=first.severity,
+    return replace(
+        ran[0],
         status="passed" if passed else "failed",
         observed_value=observed or None,
         unexpected_count=unexpected,
