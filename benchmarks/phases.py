@@ -9,7 +9,9 @@ from typing import Any
 
 from orchestration.contract import SOURCES
 
-VALIDATION_SUFFIX = "_gx_suite"
+VALIDATION_PREFIX = "gx_"
+"""Check steps are ``gx_raw_<source>`` and ``gx_core`` (``CHECK_STEP_PREFIX`` of the quality
+gate; a test keeps the two equal)."""
 PHASES: tuple[str, ...] = ("raw_ingestion", "dbt_core", "validation", "dbt_marts", "publish")
 """Pipeline phases in run order; ``validation`` sums every GX check step (raw and core)."""
 
@@ -27,7 +29,7 @@ _RAW_STEPS = {f"raw_{source}" for source in SOURCES}
 
 def phase_of(step_key: str) -> str:
     """The benchmark phase a step of ``csq_pipeline`` belongs to (``other`` if unknown)."""
-    if step_key.endswith(VALIDATION_SUFFIX):
+    if step_key.startswith(VALIDATION_PREFIX):
         return "validation"
     if step_key in _RAW_STEPS:
         return "raw_ingestion"
@@ -160,7 +162,7 @@ def run_timings(dagster_home: Path, run_id: str) -> RunTimings:
             seconds = entry.timestamp - began
             timings.step_windows[entry.step_key] = (began, entry.timestamp)
             timings.steps[entry.step_key] = round(seconds, 3)
-        elif kind == T.ASSET_CHECK_EVALUATION and entry.step_key.endswith(VALIDATION_SUFFIX):
+        elif kind == T.ASSET_CHECK_EVALUATION and entry.step_key.startswith(VALIDATION_PREFIX):
             timings.checks += 1
             rows = event.event_specific_data.metadata.get("row_count")
             timings.check_rows += int(rows.value) if rows is not None else 0
@@ -178,7 +180,7 @@ def run_timings(dagster_home: Path, run_id: str) -> RunTimings:
         phase = phase_of(step)
         phases[phase] = phases.get(phase, 0.0) + seconds
         if phase == "validation":
-            if step.startswith("raw__"):
+            if step.startswith(f"{VALIDATION_PREFIX}raw"):
                 timings.validation_raw_s += seconds
             else:
                 timings.validation_core_s += seconds

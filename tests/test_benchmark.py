@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))  # benchmarks/ is a script folder, not an installe
 
 from benchmarks.bench import build_parser, plan  # noqa: E402
 from benchmarks.floor import build_order, statement  # noqa: E402
-from benchmarks.phases import PHASES, phase_of  # noqa: E402
+from benchmarks.phases import PHASES, VALIDATION_PREFIX, phase_of  # noqa: E402
 from benchmarks.proctree import descendants, measure  # noqa: E402
 from benchmarks.report import evaluate_targets  # noqa: E402
 
@@ -29,8 +29,8 @@ from benchmarks.report import evaluate_targets  # noqa: E402
     [
         ("raw_crm", "raw_ingestion"),
         ("raw_telephony", "raw_ingestion"),
-        ("raw__crm__tickets_gx_suite", "validation"),
-        ("core__fct_chats_gx_suite", "validation"),
+        ("gx_raw_crm", "validation"),
+        ("gx_core", "validation"),
         ("dbt_warehouse_models", "dbt_core"),
         ("dbt_kpi_marts", "dbt_marts"),
         ("published__marts", "publish"),
@@ -39,6 +39,15 @@ from benchmarks.report import evaluate_targets  # noqa: E402
 )
 def test_steps_map_to_phases(step: str, phase: str) -> None:
     assert phase_of(step) == phase
+
+
+def test_every_check_step_of_the_pipeline_is_validation() -> None:
+    from orchestration.defs.quality import CHECK_STEP_PREFIX, quality_checks
+
+    assert CHECK_STEP_PREFIX == VALIDATION_PREFIX
+    names = {c.node_def.name for c in quality_checks}
+    assert names == {"gx_core", *(f"gx_raw_{s}" for s in ("crm", "hr", "survey", "telephony"))}
+    assert {phase_of(n) for n in names} == {"validation"}
 
 
 def test_measure_sees_the_whole_process_tree(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""A blocking GX check on an asset of one multi-asset (like dbt's) stops the downstream step."""
+"""A blocking GX check on an asset of one multi-asset (like dbt's) stops the downstream step;
+the other suites of the same check step still run and report."""
 
 from __future__ import annotations
 
@@ -6,16 +7,18 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 from test_quality_gate import _qa_row, _warehouse
 
-from orchestration.defs.quality.checks import CHECK_NAME, build_suite_check
+from orchestration.defs.quality.checks import CHECK_NAME, build_check_step
 from orchestration.lib.gx_suites import default_suites_dir, parse_suite
 from orchestration.partitions import business_date_partitions
 from orchestration.settings import load_settings
 
 DAY = date(2026, 3, 14)
 FACT = dg.AssetKey(["core", "fct_qa_evaluations"])
+ITEMS = dg.AssetKey(["core", "fct_qa_evaluation_items"])
 KPI = dg.AssetKey(["kpi", "kpi_qa_monthly"])
 
 
@@ -23,22 +26,39 @@ def _defs(settings_home: Path) -> list:
     settings = load_settings({"CSQ_HOME": str(settings_home), "CSQ_PII_SALT": "t"})
 
     @dg.multi_asset(
-        specs=[dg.AssetSpec(FACT), dg.AssetSpec(["core", "dim_team"])],
+        specs=[dg.AssetSpec(FACT), dg.AssetSpec(ITEMS), dg.AssetSpec(["core", "dim_team"])],
         partitions_def=business_date_partitions(),
         name="fake_dbt_core",
     )
     def fake_dbt_core():
         yield dg.MaterializeResult(asset_key=FACT)
+        yield dg.MaterializeResult(asset_key=ITEMS)
         yield dg.MaterializeResult(asset_key=dg.AssetKey(["core", "dim_team"]))
 
     @dg.asset(key=KPI, deps=[FACT], partitions_def=business_date_partitions())
     def kpi_qa_monthly() -> None:
         (settings_home / "kpi_ran").write_text("yes")
 
-    check = build_suite_check(
-        parse_suite(default_suites_dir() / "core.fct_qa_evaluations.json"), lambda: settings
+    suites = [
+        parse_suite(default_suites_dir() / f"core.{name}.json")
+        for name in ("fct_qa_evaluations", "fct_qa_evaluation_items")
+    ]
+    checks = build_check_step("gx_core", suites, lambda: settings)
+    return [fake_dbt_core, checks, kpi_qa_monthly], settings
+
+
+def _items(path: Path, n: int) -> None:
+    """Valid ``core.fct_qa_evaluation_items`` rows (two criteria per evaluation)."""
+    con = duckdb.connect(str(path))
+    con.execute(
+        "create table core.fct_qa_evaluation_items as select 'e' || i as evaluation_id, "
+        "'C' || c as criterion_code, ?::date as evaluated_date, "
+        "'e' || i || '-C' || c as evaluation_item_sk, 10.0 as max_score, 8.0 as score, "
+        "0.8 as score_ratio, 'q' || c as qa_criterion_sk "
+        "from range(?) r(i), range(2) k(c)",
+        [DAY, n],
     )
-    return [fake_dbt_core, check, kpi_qa_monthly], settings
+    con.close()
 
 
 @pytest.mark.parametrize("critical_score", [0.0, 70.0], ids=["good", "bad"])
@@ -48,9 +68,14 @@ def test_blocking_check_gates_the_kpi_step(tmp_path: Path, critical_score: float
     rows = [_qa_row(i, DAY, 85.0) for i in range(10)]
     rows.append(_qa_row(99, DAY, critical_score, critical=True))
     _warehouse(settings.warehouse, rows)
+    _items(settings.warehouse, len(rows))
     result = dg.materialize(defs, partition_key=DAY.isoformat(), raise_on_error=False)
-    (evaluation,) = result.get_asset_check_evaluations()
-    assert evaluation.check_name == CHECK_NAME and evaluation.asset_key == FACT
+    evaluations = {e.asset_key: e for e in result.get_asset_check_evaluations()}
+    assert evaluations.keys() == {FACT, ITEMS}
+    assert {e.check_name for e in evaluations.values()} == {CHECK_NAME}
+    assert evaluations[ITEMS].passed, evaluations[ITEMS].description  # reported either way
+    assert evaluations[ITEMS].metadata["row_count"].value == 2 * len(rows)
+    evaluation = evaluations[FACT]
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     if critical_score == 0.0:
         assert result.success and evaluation.passed
@@ -62,4 +87,4 @@ def test_blocking_check_gates_the_kpi_step(tmp_path: Path, critical_score: float
         assert FACT in materialized and KPI not in materialized
         assert not (tmp_path / "kpi_ran").exists()
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        assert failed == ["core__fct_qa_evaluations_gx_suite"]
+        assert failed == ["gx_core"]

@@ -1,4 +1,5 @@
-"""Run one expectation suite on a run's rows, chunk by chunk, in one ephemeral GX context.
+"""Run expectation suites on a run's rows, chunk by chunk, in a GX session (one ephemeral
+context and one Data Docs build per check step).
 
 A run's partitions arrive as :class:`Chunk` s (whole partitions, a bounded number of rows
 each), so memory does not grow with the length of a backfill. Each chunk is validated like a
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pandas as pd
 import pyarrow as pa
@@ -251,8 +253,14 @@ class Chunk:
         return first.isoformat() if first == last else f"{first}..{last}"
 
 
-class _Gx:
-    """A fresh ephemeral GX context with one pandas dataframe asset (and Data Docs site)."""
+class GxSession:
+    """One ephemeral GX context shared by the suites a check step validates.
+
+    Building a context and rendering Data Docs are GX's fixed costs (Jinja templates are
+    compiled once per build): a step pays them once, not once per suite or chunk. Each
+    validation run with ``docs=True`` is remembered; :meth:`build_docs` renders them all in
+    one Data Docs build and names the page to show for each suite.
+    """
 
     def __init__(self, docs_dir: Path | None) -> None:
         import great_expectations as gx
@@ -260,6 +268,7 @@ class _Gx:
 
         self.gx = gx
         self._definitions: dict[str, Any] = {}
+        self._runs: list[tuple[str, Any, bool]] = []  # (suite, validation result id, success)
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.docs_dir = docs_dir
@@ -291,6 +300,63 @@ class _Gx:
         self._definitions[name] = self.context.validation_definitions.add(definition)
         return self._definitions[name]
 
+    def validate(
+        self,
+        definition: Any,
+        frame: pd.DataFrame,
+        parameters: Mapping[str, Any],
+        run_id: str,
+        *,
+        docs: bool = False,
+    ) -> Any:
+        """Run ``definition`` on ``frame``; with ``docs`` its result gets a Data Docs page
+        at the next :meth:`build_docs`."""
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        run = RunIdentifier(run_name=run_id)  # run_time = now: one page per chunk
+        result = definition.run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters=dict(parameters),
+            result_format=RESULT_FORMAT,
+            run_id=run,
+        )
+        if docs and self.docs_dir is not None:
+            key = ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=definition.suite.name),
+                run_id=run,
+                batch_identifier=result.batch_id,
+            )
+            self._runs.append((definition.suite.name, key, bool(result.success)))
+        return result
+
+    def build_docs(self) -> dict[str, Path]:
+        """Render every remembered validation (and its suite) in one Data Docs build; the
+        page of each suite's first failing chunk, else of its last chunk."""
+        if self.docs_dir is None or not self._runs:
+            return {}
+        keys = [key for _suite, key, _ok in self._runs]
+        suites = {key.expectation_suite_identifier for key in keys}
+        self.context.build_data_docs(
+            site_names=[DOCS_SITE], resource_identifiers=[*keys, *suites], build_index=True
+        )
+        shown: dict[str, tuple[Any, bool]] = {}
+        for suite, key, ok in self._runs:
+            if suite not in shown or shown[suite][1]:  # keep the first failure
+                shown[suite] = (key, ok)
+        self._runs.clear()
+        return {suite: self._page(key) for suite, (key, _ok) in shown.items()}
+
+    def _page(self, key: Any) -> Path:
+        sites = self.context.get_docs_sites_urls(
+            resource_identifier=key, site_names=[DOCS_SITE], only_if_exists=True
+        )
+        url = sites[0]["site_url"] if sites else (self.docs_dir / "index.html").as_uri()
+        return Path(unquote(urlparse(url).path))
+
 
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
 
@@ -311,12 +377,15 @@ def run_suite(
     *,
     run_id: str,
     partitions: Sequence[date],
-    docs_dir: Path | None = None,
+    session: GxSession | None = None,
     parameters: Mapping[str, Any] | None = None,
     unavailable: Mapping[str, str] | None = None,
     history_counts: Mapping[date, int] | None = None,
 ) -> SuiteOutcome:
     """Validate the run's rows (``chunks``, covering ``partitions``) against ``suite``.
+
+    ``session`` is the GX context to run in (shared by a step's suites; a fresh one without
+    Data Docs if omitted); call its :meth:`GxSession.build_docs` after the step's suites.
 
     ``parameters`` fill ``$PARAMETER`` kwargs; ``unavailable`` maps a parameter or derived
     column that could not be computed to the reason (its expectations are skipped with that
@@ -355,8 +424,8 @@ def run_suite(
             main.append(spec)
     per_spec: dict[int, list[ExpectationOutcome]] = {spec.index: [] for spec in main}
     try:
-        gx = _Gx(docs_dir)
-        runner = _MainRunner(gx, suite, main, run_id, parameters, outcome) if main else None
+        gx = session or GxSession(None)
+        runner = _MainRunner(gx, suite, main, run_id, parameters) if main else None
         for chunk in _guarded(chunks, suite, outcome):
             outcome.row_count = (outcome.row_count or 0) + len(chunk.frame)
             if runner is not None:
@@ -364,7 +433,9 @@ def run_suite(
                     per_spec[spec.index].append(o)
             for spec in volume:
                 outcome.outcomes.extend(
-                    _run_volume(gx, suite, spec, chunk.frame, chunk.partitions, history_counts)
+                    _run_volume(
+                        gx, suite, spec, chunk.frame, chunk.partitions, history_counts, run_id
+                    )
                 )
     except Exception as exc:  # GX could not build or run the suite at all
         outcome.outcomes.append(_error(suite, None, f"{type(exc).__name__}: {exc}"))
@@ -394,48 +465,21 @@ class _MainRunner:
 
     def __init__(
         self,
-        gx: _Gx,
+        gx: GxSession,
         suite: SuiteSpec,
         specs: list[ExpectationSpec],
         run_id: str,
         parameters: Mapping[str, Any],
-        outcome: SuiteOutcome,
     ) -> None:
         self.gx, self.suite, self.specs, self.run_id = gx, suite, specs, run_id
         self.parameters = dict(parameters)
-        self.outcome = outcome
         self.definition = gx.validation(suite.name, specs)
-        self.checkpoint = None
-        if gx.docs_dir is not None:
-            from great_expectations.checkpoint import UpdateDataDocsAction
-
-            self.checkpoint = gx.context.checkpoints.add(
-                gx.gx.Checkpoint(
-                    name=f"{suite.name}.checkpoint",
-                    validation_definitions=[self.definition],
-                    actions=[UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])],
-                    result_format=RESULT_FORMAT,
-                )
-            )
 
     def run(self, chunk: Chunk) -> list[tuple[ExpectationSpec, ExpectationOutcome]]:
         """Each expectation's outcome on one chunk (``partition`` = the chunk's range)."""
-        if self.checkpoint is None:
-            result = self.definition.run(
-                batch_parameters={"dataframe": chunk.frame},
-                expectation_parameters=self.parameters,
-                result_format=RESULT_FORMAT,
-            )
-        else:
-            from great_expectations.core.run_identifier import RunIdentifier
-
-            checkpoint_result = self.checkpoint.run(
-                batch_parameters={"dataframe": chunk.frame},
-                expectation_parameters=self.parameters,
-                run_id=RunIdentifier(run_name=self.run_id),
-            )
-            (_key, result), *_ = checkpoint_result.run_results.items()
-            self.outcome.data_docs = _docs_page(self.gx.docs_dir, self.suite.name, self.run_id)
+        result = self.gx.validate(
+            self.definition, chunk.frame, self.parameters, self.run_id, docs=True
+        )
         out = []
         for spec, r in _match(result.results, self.specs):
             min_rows = int(spec.meta.get("min_rows", 0))
@@ -489,23 +533,14 @@ def merge_chunks(spec: ExpectationSpec, outs: list[ExpectationOutcome]) -> Expec
     )
 
 
-def _docs_page(docs_dir: Path, suite_name: str, run_id: str) -> Path | None:
-    """The newest validation page of this suite and run (falls back to the site index)."""
-    folder = docs_dir.joinpath("validations", *suite_name.split("."), run_id)
-    pages = sorted(folder.rglob("*.html"), key=lambda p: p.stat().st_mtime)
-    if pages:
-        return pages[-1]
-    index = docs_dir / "index.html"
-    return index if index.exists() else None
-
-
 def _run_volume(
-    gx: _Gx,
+    gx: GxSession,
     suite: SuiteSpec,
     spec: ExpectationSpec,
     frame: pd.DataFrame,
     partitions: Sequence[date],
     history_counts: Mapping[date, int] | None,
+    run_id: str,
 ) -> list[ExpectationOutcome]:
     """The row-count band check, once per partition of the run (bounds from history)."""
     if history_counts is None:
@@ -523,11 +558,7 @@ def _run_volume(
             continue
         low, high, median = bounds
         rows = days[days == day].to_frame()
-        result = definition.run(
-            batch_parameters={"dataframe": rows},
-            expectation_parameters={"volume_min": low, "volume_max": high},
-            result_format=RESULT_FORMAT,
-        )
+        result = gx.validate(definition, rows, {"volume_min": low, "volume_max": high}, run_id)
         (only,) = result.results
         o = _outcome(suite, spec, only, day.isoformat())
         note = f"expected {low}..{high} rows (trailing median {median:g} x {band.low}..{band.high})"
