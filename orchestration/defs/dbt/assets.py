@@ -8,7 +8,6 @@ marts (stack notes).
 
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -149,11 +148,3 @@ def dbt_warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
 def dbt_kpi_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """The ``kpi_`` marts BI reads; built only after the blocking checks upstream passed."""
     yield from _build(context, dbt)
-
-
-def dbt_resource() -> DbtCliResource:
-    """The dbt CLI resource, running the venv's dbt against the project."""
-    return DbtCliResource(
-        project_dir=dbt_project,
-        dbt_executable=str(Path(sys.executable).parent / "dbt"),
-    )

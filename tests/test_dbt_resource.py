@@ -1,0 +1,41 @@
+"""The dbt CLI resource skips dagster-dbt's in-process adapter and ``dbt --version``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from dagster_dbt import DbtCliResource
+
+from orchestration.defs.dbt.resource import CsqDbtCliResource, dbt_resource
+from orchestration.settings import load_settings
+
+
+def test_overridden_private_methods_still_exist_in_dagster_dbt() -> None:
+    # If an upgrade renames them, the overrides silently stop saving time: fail here instead.
+    for name in ("_initialize_dbt_core_adapter", "_cli_version"):
+        assert name in vars(DbtCliResource), name
+        assert name in vars(CsqDbtCliResource), name
+
+
+def test_version_is_the_one_the_dbt_executable_reports() -> None:
+    dbt = Path(sys.executable).parent / "dbt"
+    reported = subprocess.run([dbt, "--version"], capture_output=True, text=True, check=True)
+    assert f"installed: {dbt_resource()._cli_version}" in reported.stdout
+
+
+def test_invocation_runs_dbt_without_an_adapter_handle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings({"CSQ_HOME": str(tmp_path / "home"), "CSQ_PII_SALT": "t"})
+    for name, value in settings.subprocess_env().items():
+        monkeypatch.setenv(name, value)
+    invocation = dbt_resource().cli(
+        ["ls", "--select", "dim_channel", "--output", "name"], target_path=tmp_path / "target"
+    )
+    messages = [e.raw_event["info"]["msg"] for e in invocation.stream_raw_events()]
+    assert invocation.is_successful()
+    assert invocation.adapter is None
+    assert "dim_channel" in messages
