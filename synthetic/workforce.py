@@ -375,11 +375,17 @@ class Workforce:
             emp.employee_id, course, kind, hours, d, d + timedelta(days=days), score, passed
         )
 
+    @staticmethod
+    def _can_move(emp: Employee, d: date) -> bool:
+        """A career move may start on ``d``: no spell starts that day, and none later (an
+        agent terminated on ``d`` already has tomorrow's termination spell)."""
+        return emp.spells[-1].effective_from < d
+
     def _monthly_career_moves(self, d: date) -> None:
         rng = self.rng
         for emp in self.active_agents(d):
             spell = emp.spell_on(d)
-            if spell.effective_from == d:
+            if not self._can_move(emp, d):
                 continue
             tenure = (d - emp.current.hire_date).days
             q = self.proficiency(emp, d)
@@ -430,7 +436,7 @@ class Workforce:
         rng = self.rng
         for emp in self.active_agents(d):
             spell = emp.spell_on(d)
-            if spell.effective_from != d and rng.random() < 0.012:
+            if self._can_move(emp, d) and rng.random() < 0.012:
                 team = self.teams[int(rng.integers(len(self.teams)))]
                 if team.team_id != spell.team_id:
                     emp.spells.append(

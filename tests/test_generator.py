@@ -371,3 +371,23 @@ def test_a_tiny_centre_with_quiet_days_still_generates(tmp_path: Path) -> None:
     report = generate(out=tmp_path / "landing", start=date(2026, 6, 1), days=3, agents=2, seed=9)
     manifests = sorted((tmp_path / "landing").glob("*/*/_manifest.json"))
     assert len(manifests) == 12 == report.deliveries
+
+
+@pytest.mark.parametrize("seed", [1, 42])
+def test_job_spells_stay_in_date_order_over_a_long_horizon(seed: int) -> None:
+    """Regression: an agent terminated on the 1st (or 15th) got a career move dated that day
+    *after* the next day's termination spell, so the year-long benchmark's job_history had
+    ``effective_to < effective_from`` (and the quality gate rightly stopped the backfill)."""
+    from synthetic.hr_tables import job_history
+    from synthetic.workforce import Workforce
+
+    end = date(2026, 6, 30)
+    wf = Workforce(date(2025, 1, 1), end, 300, seed)
+    for e in wf.employees:
+        starts = [s.effective_from for s in e.spells]
+        assert starts == sorted(set(starts)), (e.employee_id, e.spells)
+    spells = job_history(wf, end)
+    closed = spells.dropna(subset=["effective_to"])
+    assert len(closed) > 500
+    assert (closed["effective_to"] >= closed["effective_from"]).all()
+    assert (spells["action"] == "termination").sum() > 100  # the case that broke it is there
