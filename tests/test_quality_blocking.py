@@ -29,11 +29,11 @@ def _defs(settings_home: Path) -> list:
         specs=[dg.AssetSpec(FACT), dg.AssetSpec(ITEMS), dg.AssetSpec(["core", "dim_team"])],
         partitions_def=business_date_partitions(),
         name="fake_dbt_core",
+        can_subset=True,
     )
-    def fake_dbt_core():
-        yield dg.MaterializeResult(asset_key=FACT)
-        yield dg.MaterializeResult(asset_key=ITEMS)
-        yield dg.MaterializeResult(asset_key=dg.AssetKey(["core", "dim_team"]))
+    def fake_dbt_core(context):
+        for key in sorted(context.selected_asset_keys):
+            yield dg.MaterializeResult(asset_key=key)
 
     @dg.asset(key=KPI, deps=[FACT], partitions_def=business_date_partitions())
     def kpi_qa_monthly() -> None:
@@ -88,3 +88,20 @@ def test_blocking_check_gates_the_kpi_step(tmp_path: Path, critical_score: float
         assert not (tmp_path / "kpi_ran").exists()
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         assert failed == ["gx_core"]
+
+
+def test_one_check_of_a_step_runs_alone(tmp_path: Path) -> None:
+    """The check steps are subsettable: materialising one asset runs only its suite (the
+    other suite of the step, which would fail, does not run)."""
+    defs, settings = _defs(tmp_path)
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    rows = [_qa_row(i, DAY, 85.0) for i in range(10)]
+    rows.append(_qa_row(99, DAY, 70.0, critical=True))  # would fail the qa suite
+    _warehouse(settings.warehouse, rows)
+    _items(settings.warehouse, len(rows))
+    result = dg.materialize(
+        defs, partition_key=DAY.isoformat(), selection=dg.AssetSelection.assets(ITEMS)
+    )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.asset_key == ITEMS and evaluation.passed
+    assert [e.asset_key for e in result.get_asset_materialization_events()] == [ITEMS]
