@@ -262,7 +262,7 @@ class GxSession:
     one Data Docs build and names the page to show for each suite.
     """
 
-    def __init__(self, docs_dir: Path | None) -> None:
+    def __init__(self, docs_dir: Path) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -272,18 +272,17 @@ class GxSession:
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.docs_dir = docs_dir
-        if docs_dir is not None:
-            self.context.add_data_docs_site(
-                site_name=DOCS_SITE,
-                site_config={
-                    "class_name": "SiteBuilder",
-                    "store_backend": {
-                        "class_name": "TupleFilesystemStoreBackend",
-                        "base_directory": str(docs_dir),
-                    },
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        self.context.add_data_docs_site(
+            site_name=DOCS_SITE,
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
                 },
-            )
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
         source = self.context.data_sources.add_pandas("batch")
         self.batch = source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe(
             "whole"
@@ -324,7 +323,7 @@ class GxSession:
             result_format=RESULT_FORMAT,
             run_id=run,
         )
-        if docs and self.docs_dir is not None:
+        if docs:
             key = ValidationResultIdentifier(
                 expectation_suite_identifier=ExpectationSuiteIdentifier(name=definition.suite.name),
                 run_id=run,
@@ -336,7 +335,7 @@ class GxSession:
     def build_docs(self) -> dict[str, Path]:
         """Render every remembered validation (and its suite) in one Data Docs build; the
         page of each suite's first failing chunk, else of its last chunk."""
-        if self.docs_dir is None or not self._runs:
+        if not self._runs:
             return {}
         keys = [key for _suite, key, _ok in self._runs]
         suites = {key.expectation_suite_identifier for key in keys}
@@ -377,15 +376,15 @@ def run_suite(
     *,
     run_id: str,
     partitions: Sequence[date],
-    session: GxSession | None = None,
+    session: GxSession,
     parameters: Mapping[str, Any] | None = None,
     unavailable: Mapping[str, str] | None = None,
     history_counts: Mapping[date, int] | None = None,
 ) -> SuiteOutcome:
     """Validate the run's rows (``chunks``, covering ``partitions``) against ``suite``.
 
-    ``session`` is the GX context to run in (shared by a step's suites; a fresh one without
-    Data Docs if omitted); call its :meth:`GxSession.build_docs` after the step's suites.
+    ``session`` is the GX context to run in (shared by a step's suites); call its
+    :meth:`GxSession.build_docs` after the step's suites.
 
     ``parameters`` fill ``$PARAMETER`` kwargs; ``unavailable`` maps a parameter or derived
     column that could not be computed to the reason (its expectations are skipped with that
@@ -424,8 +423,7 @@ def run_suite(
             main.append(spec)
     per_spec: dict[int, list[ExpectationOutcome]] = {spec.index: [] for spec in main}
     try:
-        gx = session or GxSession(None)
-        runner = _MainRunner(gx, suite, main, run_id, parameters) if main else None
+        runner = _MainRunner(session, suite, main, run_id, parameters) if main else None
         for chunk in _guarded(chunks, suite, outcome):
             outcome.row_count = (outcome.row_count or 0) + len(chunk.frame)
             if runner is not None:
@@ -434,7 +432,7 @@ def run_suite(
             for spec in volume:
                 outcome.outcomes.extend(
                     _run_volume(
-                        gx, suite, spec, chunk.frame, chunk.partitions, history_counts, run_id
+                        session, suite, spec, chunk.frame, chunk.partitions, history_counts, run_id
                     )
                 )
     except Exception as exc:  # GX could not build or run the suite at all

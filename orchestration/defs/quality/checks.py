@@ -41,8 +41,8 @@ def validate_suites(
     suites: Iterable[SuiteSpec], dates: Sequence[date], run_id: str, settings: Settings
 ) -> list[SuiteOutcome]:
     """Validate each suite on the run's rows in one GX session, build Data Docs once, and
-    append every outcome to the history; never raises for data or GX problems (they
-    become outcomes)."""
+    append every outcome to the history. Data problems and GX errors inside a suite become
+    outcomes; only a GX context that cannot be created at all raises (the step fails)."""
     session = GxSession(data_docs_dir(settings))
     outcomes = [_validate(suite, dates, run_id, settings, session) for suite in suites]
     pages = session.build_docs()
