@@ -77,21 +77,28 @@ class RunOutcome:
     failure: str | None = None
 
 
-def run_pipeline(settings: Settings, start: date, end: date) -> RunOutcome:
-    """Materialise the whole pipeline for ``[start, end]`` in one in-process Dagster run."""
+def run_pipeline(
+    settings: Settings, start: date, end: date, *, full_refresh: bool = False
+) -> RunOutcome:
+    """Materialise the whole pipeline for ``[start, end]`` in one in-process Dagster run
+    (``full_refresh``: the dbt steps rebuild their incremental models from the raw layer)."""
     import dagster as dg
 
     settings.apply_to_environ()
     ensure_dagster_home(settings)
     from orchestration.definitions import PIPELINE_JOB_NAME, defs
+    from orchestration.defs.dbt import DBT_STEPS
 
     job = defs.resolve_job_def(PIPELINE_JOB_NAME)
     instance = dg.DagsterInstance.get()
+    # INFO on the console (step starts, dbt progress, failures); the full DEBUG event log is in
+    # DAGSTER_HOME and the UI.
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    if full_refresh:
+        run_config["ops"] = {step: {"config": {"full_refresh": True}} for step in DBT_STEPS}
     result = job.execute_in_process(
         instance=instance,
-        # INFO on the console (step starts, dbt progress, failures); the full DEBUG event log
-        # is in DAGSTER_HOME and the UI.
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        run_config=run_config,
         tags={
             "dagster/asset_partition_range_start": start.isoformat(),
             "dagster/asset_partition_range_end": end.isoformat(),
@@ -155,7 +162,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not dates:
         print(f"No complete deliveries in {settings.landing_dir} for the requested dates.")
         return 2
-    outcome = run_pipeline(settings, dates[0], dates[-1])
+    outcome = run_pipeline(settings, dates[0], dates[-1], full_refresh=args.full_refresh)
     summary = run_summary(settings, outcome)
     print_summary(summary)
     return 0 if outcome.success else 1
@@ -219,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="materialise everything for the complete deliveries")
     r.add_argument("--start", type=_date)
     r.add_argument("--end", type=_date)
+    r.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild dbt's incremental models from the whole raw layer (dbt --full-refresh)",
+    )
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("demo", help="generate sample deliveries (if needed) and run")

@@ -69,6 +69,7 @@ SERVICE_UNIT_TESTS = {
     "fct_qa_evaluations_score_critical_and_band",
     "fct_csi_responses_construct_scores",
     "fct_contacts_repeat_within_7_days",
+    "fct_contacts_incremental_scope",
     "fct_survey_responses_attribution",
     "dim_customer_type2_versions",
 }
@@ -433,12 +434,17 @@ def test_agent_state_time_is_not_duplicated_by_lookups(built: Built) -> None:
     pd.testing.assert_series_equal(got.loc[busy.index], busy, check_dtype=False, check_names=False)
 
 
+SCHEMA_OF_PREFIX = {"stg": "staging", "fct": "core", "kpi": "kpi"}
+
+
 def test_incremental_run_changes_nothing(built: Built) -> None:
     keys = {
         "fct_call_segments": ["call_id", "segment_no"],
         "fct_chats": ["chat_id"],
         "fct_tickets": ["ticket_id"],
         "fct_agent_states": ["agent_login", "started_at"],
+        "fct_contacts": ["contact_sk"],
+        "kpi_agent_daily": ["date", "employee_id"],
         "stg_telephony__calls": ["call_id", "segment_no"],
         "stg_telephony__agent_states": ["agent_login", "started_at"],
         "stg_crm__chat_sessions": ["chat_id"],
@@ -447,7 +453,7 @@ def test_incremental_run_changes_nothing(built: Built) -> None:
 
     def snapshot() -> dict[str, pd.DataFrame]:
         return {
-            f: built.query(f"select * from {'staging' if f.startswith('stg_') else 'core'}.{f}")
+            f: built.query(f"select * from {SCHEMA_OF_PREFIX[f.split('_')[0]]}.{f}")
             .sort_values(k)
             .reset_index(drop=True)
             for f, k in keys.items()

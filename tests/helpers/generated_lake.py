@@ -51,30 +51,53 @@ def build_generated_warehouse(
     seed: int,
     select: Sequence[str],
     salt: str = "test-salt",
+    loaded_days: int | None = None,
 ) -> GeneratedWarehouse:
-    """Generate ``days`` of deliveries from ``start``, load every source into the raw lake and
-    ``dbt build`` ``select`` (unit tests excluded, tests of unselected models skipped)."""
-    from orchestration.defs.ingest.loader import load_deliveries
+    """Generate ``days`` of deliveries from ``start``, load the first ``loaded_days`` (default
+    all) of every source into the raw lake and ``dbt build`` ``select`` (unit tests excluded,
+    tests of unselected models skipped)."""
     from synthetic.generator import generate
 
     settings = load_settings({"CSQ_HOME": str(home), "CSQ_PII_SALT": salt, "CSQ_DBT_TARGET": "ci"})
     generate(settings.landing_dir, start, days, agents=agents, seed=seed)
-    dates = [start + timedelta(days=i) for i in range(days)]
+    dates = [start + timedelta(days=i) for i in range(days if loaded_days is None else loaded_days)]
+    load_dates(settings, dates, load_id=f"test-seed-{seed}")
+    warehouse = GeneratedWarehouse(settings, home / "dbt_target")
+    run_dbt(
+        warehouse,
+        "build",
+        "--indirect-selection",
+        "cautious",
+        "--exclude",
+        "test_type:unit",
+        "--select",
+        *select,
+    )
+    return warehouse
+
+
+def load_dates(settings: Settings, dates: Sequence[date], *, load_id: str) -> None:
+    """Load the landed deliveries of ``dates`` of every source into the raw lake."""
+    from orchestration.defs.ingest.loader import load_deliveries
+
     for source in SOURCES:
-        summary = load_deliveries(settings, source, dates, load_id=f"test-seed-{seed}")
+        summary = load_deliveries(settings, source, list(dates), load_id=load_id)
         if summary.rejected or summary.skipped:
             raise BuildFailed(
                 f"loading generated {source} deliveries: rejected {summary.rejected}, "
                 f"missing {summary.skipped}"
             )
-    target = home / "dbt_target"
-    env = {**os.environ, **settings.subprocess_env()}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
-    cmd = [str(DBT), "build", "--indirect-selection", "cautious", "--exclude", "test_type:unit"]
-    cmd += ["--select", *select, "--profiles-dir", str(DBT_DIR), "--target", "ci"]
+
+
+def run_dbt(warehouse: GeneratedWarehouse, *args: str, env: dict[str, str] | None = None) -> None:
+    """Run ``dbt <args>`` on the warehouse (target ``ci``); raise :class:`BuildFailed` with
+    dbt's output when it fails."""
+    settings, target = warehouse.settings, warehouse.target
+    full_env = {**os.environ, **settings.subprocess_env(), **(env or {})}
+    full_env["PYTHONPATH"] = os.pathsep.join([str(REPO), full_env.get("PYTHONPATH", "")])
+    cmd = [str(DBT), *args, "--profiles-dir", str(DBT_DIR), "--target", "ci"]
     cmd += ["--target-path", str(target), "--log-path", str(target / "logs")]
-    proc = subprocess.run(cmd, cwd=DBT_DIR, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=DBT_DIR, env=full_env, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-60:])
-        raise BuildFailed(f"dbt build {' '.join(select)} failed (rc={proc.returncode}):\n{tail}")
-    return GeneratedWarehouse(settings, target)
+        raise BuildFailed(f"dbt {' '.join(args)} failed (rc={proc.returncode}):\n{tail}")

@@ -14,6 +14,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
+from pydantic import Field
 
 from orchestration.defs.dbt.column_metadata import add_column_metadata
 from orchestration.defs.dbt.project import dbt_project
@@ -22,6 +23,8 @@ from orchestration.partitions import SINGLE_RUN_BACKFILL, business_date_partitio
 from orchestration.settings import get_settings
 
 KPI_SELECTION = "path:models/marts/kpi"
+DBT_STEPS = ("dbt_warehouse_models", "dbt_kpi_marts")
+"""The two dbt steps (op names), in run order."""
 LINEAGE_CACHE = Path("cache", "dbt_column_lineage.json")
 """Column lineage of unchanged models, kept between runs (under ``CSQ_HOME``)."""
 
@@ -30,6 +33,18 @@ RUN_MIN_DATE_ENV = "CSQ_RUN_MIN_DATE"
 """The run's first business date, read by the dbt macro ``run_min_date()``. It is passed as
 an environment variable rather than ``--vars``: new vars on every run would make dbt re-parse
 the whole project each time, while a changed env var re-parses only the models using it."""
+
+
+class DbtBuildConfig(dg.Config):
+    """Run config of the two dbt steps (``ops: {dbt_warehouse_models: {config: ...}}``)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "dbt build --full-refresh: rebuild the incremental models from the whole raw layer "
+            "(after a model's columns changed, or to drop rows a corrected re-delivery removed)."
+        ),
+    )
 
 
 def run_min_date(context: dg.AssetExecutionContext) -> str:
@@ -90,9 +105,13 @@ def _keep_partial_parse(invocation_target: Path) -> None:
     os.replace(tmp, kept)
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def _build(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
     # dbt unit tests check SQL logic, not data: they run in the test suite, not every build.
     args = ["build", "--exclude-resource-type", "unit_test"]
+    if config.full_refresh:
+        args.append("--full-refresh")
     previous = os.environ.get(RUN_MIN_DATE_ENV)
     os.environ[RUN_MIN_DATE_ENV] = run_min_date(context)  # dagster-dbt passes os.environ on
     invocation = None
@@ -126,25 +145,27 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[A
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     exclude=KPI_SELECTION,
-    name="dbt_warehouse_models",
+    name=DBT_STEPS[0],
     dagster_dbt_translator=CsqDbtTranslator(),
     partitions_def=business_date_partitions(),
     backfill_policy=SINGLE_RUN_BACKFILL,
 )
-def dbt_warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+):
     """Staging (typed, deduplicated, pseudonymised), intermediate and core (dims and facts)."""
-    yield from _build(context, dbt)
+    yield from _build(context, dbt, config)
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     select=KPI_SELECTION,
-    name="dbt_kpi_marts",
+    name=DBT_STEPS[1],
     dagster_dbt_translator=CsqDbtTranslator(),
     partitions_def=business_date_partitions(),
     backfill_policy=SINGLE_RUN_BACKFILL,
 )
-def dbt_kpi_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_kpi_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     """The ``kpi_`` marts BI reads; built only after the blocking checks upstream passed."""
-    yield from _build(context, dbt)
+    yield from _build(context, dbt, config)

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='date',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
 -- Agent KPIs per local date and employee (the team of the employee version valid that day).
 -- Occupancy = (talking + hold + acw) / (talking + hold + acw + ready) seconds of CTI states.
 -- Adherence = seconds in the scheduled state / scheduled seconds (shift minus break, lunch and
@@ -5,17 +13,93 @@
 -- not_ready with the matching reason. Shrinkage = (planned + unplanned) / paid (shift) seconds:
 -- planned = scheduled break, lunch, training, meeting, leave + not_ready 'coaching' in on-phone
 -- time; unplanned = on-phone time not logged in (logged out or no state at all).
+-- Incremental (DECISIONLOG, "kpi_agent_daily is incremental"): a run recomputes whole dates,
+-- those of the facts' rows in the window plus the shift dates their agent states overlap, and
+-- replaces them (unique_key = date).
+-- sqlfluff:indentation:template_blocks_indent:false
 {%- set productive = "('ready', 'talking', 'hold', 'acw')" %}
 {%- set off_phone = "('break', 'lunch', 'training', 'meeting', 'leave')" %}
-with states as (
+{%- set in_scope = is_incremental() %}
+{%- set window_start = incremental_start('date') if in_scope else none %}
+with
+{%- if in_scope %}
+changed_state_spans as (
+    select
+        employee_id,
+        min(started_at) as from_at,
+        max(ended_at) as to_at
+    from {{ ref('fct_agent_states') }}
+    where _business_date >= {{ window_start }}
+    group by employee_id
+),
+
+affected_dates as (
+    select contact_date as date from {{ ref('fct_call_segments') }}
+    where _business_date >= {{ window_start }}
+    union
+    select contact_date as date from {{ ref('fct_chats') }}
+    where _business_date >= {{ window_start }}
+    union
+    select state_date as date from {{ ref('fct_agent_states') }}
+    where _business_date >= {{ window_start }}
+    union
+    select shift_date as date from {{ ref('fct_schedules') }}
+    where _business_date >= {{ window_start }}
+    union
+    -- shifts that a changed agent state overlaps (adherence, shrinkage)
+    select schedules.shift_date as date
+    from {{ ref('fct_schedules') }} as schedules
+    inner join changed_state_spans as spans
+        on schedules.employee_id = spans.employee_id
+            and schedules.ends_at > spans.from_at
+            and schedules.starts_at < spans.to_at
+),
+{%- endif %}
+
+all_states as not materialized (
     select * from {{ ref('fct_agent_states') }}
     where employee_id <> '-1' and ended_at is not null
 ),
 
+states as (
+    select * from all_states
+    where
+        true
+    {{ and_in_incremental_dates('state_date') }}
+),
+
 schedules as (
     select * from {{ ref('fct_schedules') }}
-    where ends_at is not null
+    where
+        ends_at is not null
+    {{ and_in_incremental_dates('shift_date') }}
 ),
+{%- if in_scope %}
+
+schedule_spans as (
+    select
+        employee_id,
+        min(starts_at) as from_at,
+        max(ends_at) as to_at
+    from schedules
+    group by employee_id
+),
+
+overlapping_states as (
+    -- the agent states that can overlap a schedule activity in scope
+    select all_states.*
+    from all_states
+    inner join schedule_spans
+        on all_states.employee_id = schedule_spans.employee_id
+            and all_states.ended_at > schedule_spans.from_at
+            and all_states.started_at < schedule_spans.to_at
+),
+{%- else %}
+
+overlapping_states as (
+    select * from all_states
+),
+{%- endif %}
 
 calls as (
     select
@@ -26,7 +110,9 @@ calls as (
         cast(sum(case when is_handled then handle_s else 0 end) as {{ dbt.type_bigint() }}) as call_handle_s,
         {{ service_count_if('is_transferred') }} as calls_transferred
     from {{ ref('fct_call_segments') }}
-    where is_handled
+    where
+        is_handled
+    {{ and_in_incremental_dates('contact_date') }}
     group by contact_date, employee_id
 ),
 
@@ -38,7 +124,9 @@ chats as (
         cast(count(*) as {{ dbt.type_bigint() }}) as chats_handled,
         cast(sum(handle_s) as {{ dbt.type_bigint() }}) as chat_handle_s
     from {{ ref('fct_chats') }}
-    where is_handled
+    where
+        is_handled
+    {{ and_in_incremental_dates('contact_date') }}
     group by contact_date, employee_id
 ),
 
@@ -66,7 +154,7 @@ state_schedule_overlaps as (
             'least(states.ended_at, schedules.ends_at)'
         ) }} as overlap_s
     from schedules
-    inner join states
+    inner join overlapping_states as states
         on schedules.employee_id = states.employee_id
             and schedules.ends_at > states.started_at
             and schedules.starts_at < states.ended_at
