@@ -89,11 +89,11 @@ def load_dates(settings: Settings, dates: Sequence[date], *, load_id: str) -> No
             )
 
 
-def run_dbt(warehouse: GeneratedWarehouse, *args: str, env: dict[str, str] | None = None) -> None:
+def run_dbt(warehouse: GeneratedWarehouse, *args: str) -> None:
     """Run ``dbt <args>`` on the warehouse (target ``ci``); raise :class:`BuildFailed` with
     dbt's output when it fails."""
     settings, target = warehouse.settings, warehouse.target
-    full_env = {**os.environ, **settings.subprocess_env(), **(env or {})}
+    full_env = {**os.environ, **settings.subprocess_env()}
     full_env["PYTHONPATH"] = os.pathsep.join([str(REPO), full_env.get("PYTHONPATH", "")])
     cmd = [str(DBT), *args, "--profiles-dir", str(DBT_DIR), "--target", "ci"]
     cmd += ["--target-path", str(target), "--log-path", str(target / "logs")]

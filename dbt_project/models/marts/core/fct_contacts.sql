@@ -96,7 +96,7 @@ changed as (
         {{ contact_sk }} as contact_sk,
         *
     from contacts
-    where _business_date >= {{ incremental_start() }}
+    {{ incremental_window() }}
 ),
 
 stored as (

@@ -20,7 +20,6 @@
 {%- set productive = "('ready', 'talking', 'hold', 'acw')" %}
 {%- set off_phone = "('break', 'lunch', 'training', 'meeting', 'leave')" %}
 {%- set in_scope = is_incremental() %}
-{%- set window_start = incremental_start('date') if in_scope else none %}
 with
 {%- if in_scope %}
 changed_state_spans as (
@@ -29,22 +28,22 @@ changed_state_spans as (
         min(started_at) as from_at,
         max(ended_at) as to_at
     from {{ ref('fct_agent_states') }}
-    where _business_date >= {{ window_start }}
+    {{ incremental_window(this_column='date') }}
     group by employee_id
 ),
 
 affected_dates as (
     select contact_date as date from {{ ref('fct_call_segments') }}
-    where _business_date >= {{ window_start }}
+    {{ incremental_window(this_column='date') }}
     union
     select contact_date as date from {{ ref('fct_chats') }}
-    where _business_date >= {{ window_start }}
+    {{ incremental_window(this_column='date') }}
     union
     select state_date as date from {{ ref('fct_agent_states') }}
-    where _business_date >= {{ window_start }}
+    {{ incremental_window(this_column='date') }}
     union
     select shift_date as date from {{ ref('fct_schedules') }}
-    where _business_date >= {{ window_start }}
+    {{ incremental_window(this_column='date') }}
     union
     -- shifts that a changed agent state overlaps (adherence, shrinkage)
     select schedules.shift_date as date
