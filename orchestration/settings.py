@@ -35,9 +35,11 @@ class Settings:
     duckdb_memory_limit: str = "1GB"
     """DuckDB's buffer-pool cap for dbt (``CSQ_DUCKDB_MEMORY_LIMIT``). DuckDB's own default
     is 80 % of RAM; above the cap it spills to ``<warehouse>.tmp`` instead of growing."""
-    gx_chunk_rows: int = 1_000_000
-    """Most rows one GX validation holds in memory (``CSQ_GX_CHUNK_ROWS``): a run's
-    partitions are validated in chunks of whole partitions up to this size."""
+    gx_chunk_cells: int = 6_000_000
+    """Most values (rows x columns) one GX validation holds in memory
+    (``CSQ_GX_CHUNK_CELLS``): a run's partitions are validated in chunks of whole partitions
+    up to this size, so a wide table (calls: 22 columns) gets fewer rows per chunk than a
+    narrow one (agent states: 11)."""
 
     @property
     def salt_is_demo(self) -> bool:
@@ -120,7 +122,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         partitions_start=date.fromisoformat(env.get("CSQ_PARTITIONS_START", "2025-01-01")),
         dbt_target=env.get("CSQ_DBT_TARGET", "dev"),
         duckdb_memory_limit=env.get("CSQ_DUCKDB_MEMORY_LIMIT") or "1GB",
-        gx_chunk_rows=int(env.get("CSQ_GX_CHUNK_ROWS") or 1_000_000),
+        gx_chunk_cells=int(env.get("CSQ_GX_CHUNK_CELLS") or 6_000_000),
     )
 
 

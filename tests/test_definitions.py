@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import dagster as dg
 import pytest
 
@@ -68,3 +71,17 @@ def test_kpi_marts_are_a_separate_step_after_core(defs: dg.Definitions) -> None:
 
     assert set(dbt_kpi_marts.keys) == {k for k in dbt_kpi_marts.keys if k.path[0] == "kpi"}
     assert not any(k.path[0] == "kpi" for k in dbt_warehouse_models.keys)
+
+
+def test_code_location_allocates_arrow_buffers_with_the_system_allocator() -> None:
+    """mimalloc (pyarrow's default) kept every GX chunk's pages: 3.5 GB for a year of the
+    telephony suites against 1.8 GB with glibc malloc (benchmarks/README.md). A fresh process:
+    Arrow picks its allocator once, at its first allocation."""
+    code = (
+        "import os; os.environ.pop('ARROW_DEFAULT_MEMORY_POOL', None); "
+        "import orchestration.definitions, pyarrow as pa, pandas as pd; "
+        "pd.Series(['a', 'b'], dtype='str').str.upper(); "
+        "print(pa.default_memory_pool().backend_name)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "system"

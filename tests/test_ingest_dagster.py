@@ -3,17 +3,20 @@ new-deliveries sensor and the daily schedule."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from helpers.delivery import valid_row, write_delivery
 
 from orchestration.contract import entities
+from orchestration.defs.ingest import assets as ingest_assets
 from orchestration.defs.ingest import (
     build_daily_schedule,
     build_ingest_sensor,
@@ -87,10 +90,52 @@ def test_range_run_loads_complete_days_and_reports_counts(settings: Settings) ->
         "crm/2026-03-14/tickets.csv",
         "crm/2026-03-15/tickets.csv",
     ]
+    assert [(d, p, sha) for d, p, sha in _audit_files(meta)] == [
+        (f["business_date"], f["path"], f["sha256"]) for f in meta["files"]
+    ]
+    assert meta["dates_loaded_count"] == 2
     assert _metadata(result, "customers")["rows_in"] == 0
     raw = pq.read_table(settings.raw_dir / "crm" / "tickets").to_pylist()
     assert sorted(r["ticket_id"] for r in raw) == sorted(r["ticket_id"] for r in t)
     assert {r["_load_id"] for r in raw} == {result.run_id}
+
+
+def _audit_files(meta: dict[str, object]) -> list[tuple[str, str, str]]:
+    """Run the ``load_audit_query`` a materialisation carries: (date, file, sha256) rows."""
+    sql = str(meta["load_audit_query"]).removeprefix("```sql\n").removesuffix("\n```")
+    rows = duckdb.sql(sql).fetchall()
+    return [(d.isoformat(), path, sha) for d, path, sha, *_ in rows]
+
+
+def test_long_range_lists_its_files_in_the_load_audit_only(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above FILES_LISTED_MAX_DATES the per-date lists leave the metadata (Dagster copies it
+    onto every partition); the load-audit query still names every file and its sha256."""
+    monkeypatch.setattr(ingest_assets, "FILES_LISTED_MAX_DATES", 1)
+    t = [valid_row("crm", "tickets", i) for i in range(3)]
+    write_delivery(settings.landing_dir, "crm", D1, {"tickets": t[:1]})
+    write_delivery(settings.landing_dir, "crm", D2, {"tickets": t[1:]})
+    write_delivery(settings.landing_dir, "crm", D3, {"tickets": t}, manifest=False)
+    result = dg.materialize(
+        [_crm_assets()], instance=dg.DagsterInstance.ephemeral(), tags=RANGE_TAGS
+    )
+    assert result.success
+    meta = _metadata(result, "tickets")
+    assert "files" not in meta and "dates_loaded" not in meta and "raw_partitions" not in meta
+    assert meta["dates_loaded_count"] == 2
+    assert meta["dates_loaded_range"] == f"{D1.isoformat()}..{D2.isoformat()}"
+    assert meta["rows_loaded"] == 3
+    landing = settings.landing_dir
+    assert _audit_files(meta) == [
+        (d.isoformat(), f"crm/{d.isoformat()}/tickets.csv", _sha256(landing, d)) for d in (D1, D2)
+    ]
+
+
+def _sha256(landing: Path, day: date) -> str:
+    return hashlib.sha256(
+        (landing / "crm" / day.isoformat() / "tickets.csv").read_bytes()
+    ).hexdigest()
 
 
 def test_rejected_day_fails_the_run_after_loading_the_good_ones(settings: Settings) -> None:

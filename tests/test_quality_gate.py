@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from test_quality_support import valid_rows, write_history, write_partition
 
@@ -200,8 +201,8 @@ def test_chunked_validation_equals_one_validation_of_all_rows(settings: Settings
             rows[7]["talk_s"] = 9 * 3600
         write_partition(settings.raw_dir, CALLS, d, rows)
     suite = _suite("raw.telephony.calls")
-    whole = validate_suite(suite, days, "run-whole", replace(settings, gx_chunk_rows=10 * N))
-    chunked = validate_suite(suite, days, "run-chunks", replace(settings, gx_chunk_rows=N))
+    whole = validate_suite(suite, days, "run-whole", replace(settings, gx_chunk_cells=10**9))
+    chunked = validate_suite(suite, days, "run-chunks", replace(settings, gx_chunk_cells=1))
     assert whole.row_count == chunked.row_count == 3 * N
 
     def by_name(outcome):
@@ -232,3 +233,21 @@ def test_plan_chunks_groups_whole_consecutive_partitions() -> None:
     assert plan_chunks(counts, 100) == [(d[0], d[1]), (d[2],), (d[3], d[4])]
     assert plan_chunks(counts, 1000) == [tuple(d)]
     assert plan_chunks({}, 100) == []
+
+
+def test_chunks_hold_at_most_max_cells_values(settings: Settings) -> None:
+    """The chunk budget is in values (rows x columns): a wide table gets fewer rows."""
+    from orchestration.defs.quality.batches import raw_batch, rows_per_chunk
+
+    assert rows_per_chunk(100, 22) == 4
+    assert rows_per_chunk(10, 22) == 1
+    days = [DAY - timedelta(days=2), DAY - timedelta(days=1), DAY]
+    for d in days:
+        write_partition(settings.raw_dir, CALLS, d, valid_rows(CALLS, N, d))
+    width = len(pq.read_schema(next((settings.raw_dir / "telephony" / "calls").rglob("*.parquet"))))
+    suite = _suite("raw.telephony.calls")
+    chunks = list(raw_batch(suite, settings.raw_dir, days, width * 2 * N).chunks)
+    assert [c.partitions for c in chunks] == [(days[0], days[1]), (days[2],)]
+    assert [c.frame.shape for c in chunks] == [(2 * N, width), (N, width)]
+    (one,) = raw_batch(suite, settings.raw_dir, days, width * 3 * N).chunks
+    assert len(one.frame) == 3 * N

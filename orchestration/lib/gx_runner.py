@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from orchestration.lib.gx_runtime import VolumeBand
 from orchestration.lib.gx_suites import ExpectationSpec, SuiteSpec
+from orchestration.lib.memory import trim_heap
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # GX reads this itself at import
 
@@ -435,6 +436,7 @@ def run_suite(
                         session, suite, spec, chunk.frame, chunk.partitions, history_counts, run_id
                     )
                 )
+            del chunk  # released before _guarded trims the heap and reads the next chunk
     except Exception as exc:  # GX could not build or run the suite at all
         outcome.outcomes.append(_error(suite, None, f"{type(exc).__name__}: {exc}"))
         return outcome
@@ -445,7 +447,8 @@ def run_suite(
 
 
 def _guarded(chunks: Iterable[Chunk], suite: SuiteSpec, outcome: SuiteOutcome) -> Iterator[Chunk]:
-    """The chunks, stopping with a "could not run" outcome at the first unreadable one."""
+    """The chunks, stopping with a "could not run" outcome at the first unreadable one; the
+    heap is trimmed before each next chunk is read, so memory stays flat over a backfill."""
     iterator = iter(chunks)
     while True:
         try:
@@ -456,6 +459,8 @@ def _guarded(chunks: Iterable[Chunk], suite: SuiteSpec, outcome: SuiteOutcome) -
             outcome.outcomes.append(_error(suite, None, f"cannot read the run's rows: {exc}"))
             return
         yield chunk
+        del chunk
+        trim_heap()
 
 
 class _MainRunner:

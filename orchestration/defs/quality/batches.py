@@ -1,8 +1,8 @@
 """Read the rows of the run's partitions for a suite (raw Parquet or a core warehouse table).
 
 Only the run's business dates are read, so validation cost stays flat as history grows, and
-they are read as chunks of whole partitions of at most ``max_rows`` rows, so memory stays
-flat as a backfill grows. The
+they are read as chunks of whole partitions of at most ``max_cells`` values (rows x columns:
+a wide table gets fewer rows per chunk), so memory stays flat as a backfill grows. The
 warehouse is opened read-only for the duration of one query and closed before returning
 (DuckDB allows one writer; dbt must never find it held open).
 """
@@ -62,7 +62,12 @@ def plan_chunks(counts: Mapping[date, int], max_rows: int) -> list[tuple[date, .
     return groups
 
 
-def raw_batch(suite: SuiteSpec, raw_dir: Path, dates: Sequence[date], max_rows: int) -> Batch:
+def rows_per_chunk(max_cells: int, columns: int) -> int:
+    """The most rows of a ``columns``-wide table that fit ``max_cells`` values (at least 1)."""
+    return max(1, max_cells // max(1, columns))
+
+
+def raw_batch(suite: SuiteSpec, raw_dir: Path, dates: Sequence[date], max_cells: int) -> Batch:
     """Chunks of the run's raw partitions, plus volume history, reference sets, derived
     columns (only row counts are read up front, from the Parquet footers)."""
     _, source, entity = suite.asset_key
@@ -74,9 +79,11 @@ def raw_batch(suite: SuiteSpec, raw_dir: Path, dates: Sequence[date], max_rows: 
             f"{raw_dir / source / entity}"
         )
     try:
-        counts = {d: pq.ParquetFile(files[d]).metadata.num_rows for d in dates}
+        footers = {d: pq.ParquetFile(files[d]).metadata for d in dates}
     except (pa.ArrowInvalid, OSError) as exc:
         raise BatchError(f"cannot read raw partitions of {source}.{entity}: {exc}") from exc
+    counts = {d: footer.num_rows for d, footer in footers.items()}
+    columns = max(footer.num_columns for footer in footers.values()) + len(suite.derived_columns)
     last_day = max(dates)
     batch = Batch(chunks=iter(()), sources=[str(files[d]) for d in sorted(dates)])
     needed = {p for e in suite.expectations for p in e.parameters}
@@ -109,13 +116,14 @@ def raw_batch(suite: SuiteSpec, raw_dir: Path, dates: Sequence[date], max_rows: 
         if not known:
             batch.unavailable[column] = note
         batch.notes.append(f"{column}: {note}")
+    max_rows = rows_per_chunk(max_cells, columns)
     batch.chunks = (read(days) for days in plan_chunks(counts, max_rows))
     if any(e.meta.get("volume_band") for e in suite.expectations):
         batch.history_counts = partition_row_counts(raw_dir, source, entity)
     return batch
 
 
-def core_batch(suite: SuiteSpec, warehouse: Path, dates: Sequence[date], max_rows: int) -> Batch:
+def core_batch(suite: SuiteSpec, warehouse: Path, dates: Sequence[date], max_cells: int) -> Batch:
     """Chunks of a core table's rows whose ``date_column`` falls on the run's dates. The
     warehouse is opened read-only for each query and closed right after."""
     schema, table = suite.asset_key[0], suite.asset_key[-1]
@@ -129,6 +137,9 @@ def core_batch(suite: SuiteSpec, warehouse: Path, dates: Sequence[date], max_row
         [min(dates), max(dates)],
         f"{schema}.{table}",
     )
+    columns = _query(
+        warehouse, f'select * from "{schema}"."{table}" limit 0', [], f"{schema}.{table}"
+    ).num_columns
     counts = dict.fromkeys(dates, 0) | {
         d: int(n) for d, n in zip(*counted.to_pydict().values(), strict=True) if d is not None
     }
@@ -142,7 +153,7 @@ def core_batch(suite: SuiteSpec, warehouse: Path, dates: Sequence[date], max_row
         )
         return Chunk(days, to_frame(arrow))
 
-    chunks = (read(days) for days in plan_chunks(counts, max_rows))
+    chunks = (read(days) for days in plan_chunks(counts, rows_per_chunk(max_cells, columns)))
     return Batch(chunks=chunks, sources=[f"{warehouse}:{schema}.{table}"])
 
 

@@ -73,9 +73,9 @@ def _validate(
         if not dates:
             raise BatchError("the run has no partition: quality checks validate partitions")
         batch = (
-            raw_batch(suite, settings.raw_dir, dates, settings.gx_chunk_rows)
+            raw_batch(suite, settings.raw_dir, dates, settings.gx_chunk_cells)
             if suite.kind == "raw"
-            else core_batch(suite, settings.warehouse, dates, settings.gx_chunk_rows)
+            else core_batch(suite, settings.warehouse, dates, settings.gx_chunk_cells)
         )
     except BatchError as exc:
         outcome = SuiteOutcome(
