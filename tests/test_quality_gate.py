@@ -157,6 +157,16 @@ def _qa_row(i: int, day: date, score: float, critical: bool = False) -> tuple:
     )
 
 
+def test_check_reads_use_a_capped_duckdb(settings: Settings) -> None:
+    """The check steps read the warehouse inside the pipeline process: capped, not 80 % of RAM."""
+    from orchestration.defs.quality.batches import _query
+
+    _warehouse(settings.warehouse, [_qa_row(0, DAY, 85.0)])
+    sql = "select current_setting('memory_limit'), current_setting('threads')"
+    (row,) = _query(settings.warehouse, sql, [], "settings").to_pylist()
+    assert list(row.values()) == ["244.1 MiB", 1]
+
+
 def test_core_fact_reads_only_the_run_dates_and_releases_the_warehouse(
     settings: Settings,
 ) -> None:

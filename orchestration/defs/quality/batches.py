@@ -157,10 +157,16 @@ def core_batch(suite: SuiteSpec, warehouse: Path, dates: Sequence[date], max_cel
     return Batch(chunks=chunks, sources=[f"{warehouse}:{schema}.{table}"])
 
 
+READ_CONFIG = {"memory_limit": "256MB", "threads": 1}
+"""DuckDB settings of the check steps' reads. Uncapped, DuckDB sizes its buffer pool to 80 % of
+RAM inside the pipeline process: a year of ``fct_call_segments`` peaked at 1,270 MB, and at
+1,029 MB with this cap, in the same 79 s (the result is an Arrow table either way)."""
+
+
 def _query(warehouse: Path, sql: str, params: list[Any], what: str) -> pa.Table:
-    """One read-only query; the connection is closed before returning."""
+    """One read-only query (:data:`READ_CONFIG`); the connection is closed before returning."""
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = duckdb.connect(str(warehouse), read_only=True, config=READ_CONFIG)
     except duckdb.Error as exc:
         raise BatchError(f"cannot open warehouse {warehouse} read-only: {exc}") from exc
     try:
