@@ -13,13 +13,13 @@ import signal
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from orchestration.lib.env import env_var
 from orchestration.settings import Settings, get_settings
 
 DAGSTER_YAML = """\
@@ -84,8 +84,7 @@ PLANNED_EVENTS_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 backfill (carrying the partition range) instead of one per asset *and* partition."""
 
 
-@contextmanager
-def planned_events_per_range(enabled: bool) -> Iterator[None]:
+def planned_events_per_range(enabled: bool) -> AbstractContextManager[None]:
     """Within the block, a run over a partition range plans each asset once.
 
     The SQLite event log writes an event in ~15-20 ms (a new connection and two databases
@@ -93,16 +92,7 @@ def planned_events_per_range(enabled: bool) -> Iterator[None]:
     its first step (benchmarks/README.md). The price: if such a run fails, its
     partitions show as missing rather than failed in the UI; the run, its failed step and
     the check results still say what failed. Single-day runs keep one event per partition."""
-    previous = os.environ.get(PLANNED_EVENTS_ENV)
-    if enabled:
-        os.environ[PLANNED_EVENTS_ENV] = "true"
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(PLANNED_EVENTS_ENV, None)
-        else:
-            os.environ[PLANNED_EVENTS_ENV] = previous
+    return env_var(PLANNED_EVENTS_ENV, "true" if enabled else None)
 
 
 def run_pipeline(

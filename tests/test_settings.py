@@ -44,3 +44,23 @@ def test_missing_salt_falls_back_loudly(tmp_path: Path, caplog: pytest.LogCaptur
         s = load_settings({"CSQ_HOME": str(tmp_path)})
     assert s.pii_salt == DEMO_PII_SALT and s.salt_is_demo
     assert "CSQ_PII_SALT" in caplog.text
+
+
+def test_env_var_is_restored_after_the_block_also_on_error(monkeypatch) -> None:
+    import os
+
+    import pytest
+
+    from orchestration.lib.env import env_var
+
+    monkeypatch.setenv("CSQ_TEST_VAR", "before")
+    monkeypatch.delenv("CSQ_TEST_UNSET", raising=False)
+    with pytest.raises(RuntimeError), env_var("CSQ_TEST_VAR", "inside"):
+        assert os.environ["CSQ_TEST_VAR"] == "inside"
+        raise RuntimeError
+    assert os.environ["CSQ_TEST_VAR"] == "before"
+    with env_var("CSQ_TEST_UNSET", "x"):
+        assert os.environ["CSQ_TEST_UNSET"] == "x"
+    assert "CSQ_TEST_UNSET" not in os.environ
+    with env_var("CSQ_TEST_VAR", None):
+        assert os.environ["CSQ_TEST_VAR"] == "before"

@@ -19,6 +19,7 @@ from pydantic import Field
 from orchestration.defs.dbt.column_metadata import add_column_metadata
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import CsqDbtTranslator
+from orchestration.lib.env import env_var
 from orchestration.partitions import SINGLE_RUN_BACKFILL, business_date_partitions
 from orchestration.settings import get_settings
 
@@ -112,33 +113,29 @@ def _build(
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
-    previous = os.environ.get(RUN_MIN_DATE_ENV)
-    os.environ[RUN_MIN_DATE_ENV] = run_min_date(context)  # dagster-dbt passes os.environ on
     invocation = None
-    try:
-        invocation = dbt.cli(args, context=context)
-        if len(context.partition_keys) <= METADATA_MAX_PARTITIONS:
-            events, failure = _drain(invocation)
-            # dbt has exited (its DuckDB lock is released): add column metadata, then yield.
-            yield from _with_column_metadata(events, invocation)
-            if failure is not None:
-                raise failure
-        else:
-            seen = []
-            for event in invocation.stream():  # live: a backfill has models x days events
-                seen.append(event)
-                yield event
-            _with_column_metadata(seen, invocation)  # fills the lineage cache for daily runs
-        _keep_partial_parse(invocation.target_path)
-    finally:
-        if previous is None:
-            os.environ.pop(RUN_MIN_DATE_ENV, None)
-        else:
-            os.environ[RUN_MIN_DATE_ENV] = previous
-        # dagster-dbt gives every invocation its own target/<id> folder (with a copy of the
-        # partial-parse file): drop it, also when the build failed.
-        if invocation is not None:
-            shutil.rmtree(invocation.target_path, ignore_errors=True)
+    # dagster-dbt passes os.environ on to dbt
+    with env_var(RUN_MIN_DATE_ENV, run_min_date(context)):
+        try:
+            invocation = dbt.cli(args, context=context)
+            if len(context.partition_keys) <= METADATA_MAX_PARTITIONS:
+                events, failure = _drain(invocation)
+                # dbt has exited (its DuckDB lock is released): add column metadata, then yield.
+                yield from _with_column_metadata(events, invocation)
+                if failure is not None:
+                    raise failure
+            else:
+                seen = []
+                for event in invocation.stream():  # live: a backfill has models x days events
+                    seen.append(event)
+                    yield event
+                _with_column_metadata(seen, invocation)  # fills the lineage cache for daily runs
+            _keep_partial_parse(invocation.target_path)
+        finally:
+            # dagster-dbt gives every invocation its own target/<id> folder (with a copy of the
+            # partial-parse file): drop it, also when the build failed.
+            if invocation is not None:
+                shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
 @dbt_assets(
