@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from orchestration.lib.gx_runtime import VolumeBand
 from orchestration.lib.gx_suites import ExpectationSpec, SuiteSpec
-from orchestration.lib.memory import trim_heap
+from orchestration.lib.memory import release_freed_memory
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # GX reads this itself at import
 
@@ -436,7 +436,7 @@ def run_suite(
                         session, suite, spec, chunk.frame, chunk.partitions, history_counts, run_id
                     )
                 )
-            del chunk  # released before _guarded trims the heap and reads the next chunk
+            del chunk  # released before _guarded frees its memory and reads the next chunk
     except Exception as exc:  # GX could not build or run the suite at all
         outcome.outcomes.append(_error(suite, None, f"{type(exc).__name__}: {exc}"))
         return outcome
@@ -447,8 +447,10 @@ def run_suite(
 
 
 def _guarded(chunks: Iterable[Chunk], suite: SuiteSpec, outcome: SuiteOutcome) -> Iterator[Chunk]:
-    """The chunks, stopping with a "could not run" outcome at the first unreadable one; the
-    heap is trimmed before each next chunk is read, so memory stays flat over a backfill."""
+    """The chunks, stopping with a "could not run" outcome at the first unreadable one. A
+    chunk's memory is released (garbage collected, heap trimmed) before the next is read, so
+    memory stays flat over a backfill; callers run this inside ``frozen_heap`` to keep the
+    collection cheap."""
     iterator = iter(chunks)
     while True:
         try:
@@ -460,7 +462,7 @@ def _guarded(chunks: Iterable[Chunk], suite: SuiteSpec, outcome: SuiteOutcome) -
             return
         yield chunk
         del chunk
-        trim_heap()
+        release_freed_memory()
 
 
 class _MainRunner:
