@@ -27,15 +27,20 @@ def _libc() -> ctypes.CDLL | None:
 
 
 def release_freed_memory() -> None:
-    """Collect garbage, return Arrow's unused pool memory and trim glibc's heap (a no-op
-    where ``malloc_trim`` does not exist, e.g. musl or macOS).
+    """Collect garbage and give the allocators' free pages back to the operating system.
 
     The collection matters: GX keeps each validated frame in reference cycles, which only a
     full collection frees. Inside :func:`frozen_heap` it scans only the objects created since,
-    so it is cheap enough to run after every chunk."""
+    so it is cheap enough to run after every chunk. On Arrow's system allocator (this
+    package's default) ``release_unused`` is glibc's ``malloc_trim``, which also returns the
+    pages pandas and numpy freed; with another Arrow allocator glibc's heap is trimmed too.
+    Freed buffers otherwise stay in the heaps of the threads that allocated them: a year of
+    telephony checks grew by ~50 MB per chunk to 2 GB (benchmarks/README.md)."""
     gc.collect()
-    pa.default_memory_pool().release_unused()
-    trim_heap()
+    pool = pa.default_memory_pool()
+    pool.release_unused()
+    if pool.backend_name != "system":
+        _trim_glibc_heap()
 
 
 @contextmanager
@@ -55,12 +60,8 @@ def frozen_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
-def trim_heap() -> None:
-    """Return glibc's free heap pages to the OS (~30 ms; no garbage collection).
-
-    Freed pandas/Arrow buffers otherwise stay in the heaps of the threads that allocated them:
-    validating a year of telephony rows grew the process by ~50 MB per chunk to 2 GB, while
-    trimming after each chunk kept it at 0.7-1.1 GB (benchmarks/README.md)."""
+def _trim_glibc_heap() -> None:
+    """``malloc_trim(0)`` (a no-op where it does not exist, e.g. musl or macOS)."""
     libc = _libc()
     trim = getattr(libc, "malloc_trim", None) if libc is not None else None
     if trim is not None:

@@ -17,7 +17,7 @@ from typing import Any
 import dagster as dg
 
 from orchestration.contract import SOURCES, Entity, entities
-from orchestration.defs.ingest.loader import LoadSummary, load_deliveries
+from orchestration.defs.ingest.loader import LoadSummary, audit_path, load_deliveries
 from orchestration.lib.memory import release_freed_memory
 from orchestration.lib.raw_schema import partition_dir
 from orchestration.partitions import SINGLE_RUN_BACKFILL, business_date_partitions
@@ -132,7 +132,7 @@ a backfill's length: a year's backfill spent ~3 minutes writing 6,205 raw materi
 
 def load_audit_query(settings: Settings, source: str, entity: str, load_id: str) -> str:
     """DuckDB SQL listing the files (path, sha256, counts) one load read for one entity."""
-    audit = settings.audit_dir / "load_audit" / source / "*" / f"{load_id}.parquet"
+    audit = audit_path(settings, source, "*", load_id)
     return (
         "select business_date, source_file, file_sha256, encoding, rows_in, rows_loaded, "
         f"rows_quarantined from read_parquet('{audit}') where entity = '{entity}' "

@@ -347,8 +347,9 @@ def _audit_row(
     return row
 
 
-def audit_path(settings: Settings, source: str, business_date: date, load_id: str) -> Path:
-    """``audit/load_audit/<source>/business_date=<date>/<load_id>.parquet``."""
+def audit_path(settings: Settings, source: str, business_date: date | str, load_id: str) -> Path:
+    """``audit/load_audit/<source>/business_date=<date>/<load_id>.parquet`` (a date of
+    ``"*"``: the glob over every date)."""
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", load_id)
     folder = settings.audit_dir / "load_audit" / source / f"business_date={business_date}"
     return folder / f"{safe}.parquet"

@@ -131,15 +131,19 @@ def core_batch(suite: SuiteSpec, warehouse: Path, dates: Sequence[date], max_cel
         raise BatchError(f"warehouse {warehouse} does not exist")
     column = suite.date_column
     where = f'"{column}" >= ?::date and "{column}" <= ?::date'
-    counted = _query(
+    counted, header = _queries(
         warehouse,
-        f'select "{column}"::date, count(*) from "{schema}"."{table}" where {where} group by 1',
-        [min(dates), max(dates)],
+        [
+            (
+                f'select "{column}"::date, count(*) from "{schema}"."{table}" '
+                f"where {where} group by 1",
+                [min(dates), max(dates)],
+            ),
+            (f'select * from "{schema}"."{table}" limit 0', []),  # the table's width
+        ],
         f"{schema}.{table}",
     )
-    columns = _query(
-        warehouse, f'select * from "{schema}"."{table}" limit 0', [], f"{schema}.{table}"
-    ).num_columns
+    columns = header.num_columns
     counts = dict.fromkeys(dates, 0) | {
         d: int(n) for d, n in zip(*counted.to_pydict().values(), strict=True) if d is not None
     }
@@ -164,13 +168,21 @@ RAM inside the pipeline process: a year of ``fct_call_segments`` peaked at 1,270
 
 
 def _query(warehouse: Path, sql: str, params: list[Any], what: str) -> pa.Table:
-    """One read-only query (:data:`READ_CONFIG`); the connection is closed before returning."""
+    """One read-only query: :func:`_queries` with one."""
+    (table,) = _queries(warehouse, [(sql, params)], what)
+    return table
+
+
+def _queries(
+    warehouse: Path, queries: Sequence[tuple[str, list[Any]]], what: str
+) -> list[pa.Table]:
+    """Read-only queries on one connection (:data:`READ_CONFIG`), closed before returning."""
     try:
         con = duckdb.connect(str(warehouse), read_only=True, config=READ_CONFIG)
     except duckdb.Error as exc:
         raise BatchError(f"cannot open warehouse {warehouse} read-only: {exc}") from exc
     try:
-        return con.sql(sql, params=params).to_arrow_table()
+        return [con.sql(sql, params=params).to_arrow_table() for sql, params in queries]
     except duckdb.Error as exc:
         raise BatchError(f"cannot read {what} from {warehouse}: {exc}") from exc
     finally:
