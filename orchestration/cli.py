@@ -14,13 +14,12 @@ import subprocess
 import sys
 import warnings
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from orchestration.lib.env import env_var
 from orchestration.settings import Settings, get_settings
+from orchestration.summary import RunOutcome
 
 DAGSTER_YAML = """\
 # Written by `csq prepare`. Run history lives here; telemetry is off.
@@ -65,18 +64,6 @@ def complete_delivery_dates(landing: Path) -> list[date]:
     from orchestration.lib.manifest import find_complete_deliveries
 
     return sorted({d.business_date for d in find_complete_deliveries(landing)})
-
-
-@dataclass
-class RunOutcome:
-    """What ``csq run`` reports."""
-
-    success: bool
-    run_id: str
-    start: date
-    end: date
-    checks: list[dict[str, Any]] = field(default_factory=list)
-    failure: str | None = None
 
 
 PLANNED_EVENTS_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
@@ -170,18 +157,23 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    return run_and_report(args.start, args.end, full_refresh=args.full_refresh)
+
+
+def run_and_report(
+    start: date | None = None, end: date | None = None, *, full_refresh: bool = False
+) -> int:
+    """``csq run``: the pipeline over the complete deliveries in ``[start, end]`` (open ends:
+    all of them), then the summary; the exit code (0 ok, 1 failed, 2 nothing to run)."""
     from orchestration.summary import print_summary, run_summary
 
     settings = get_settings()
     dates = complete_delivery_dates(settings.landing_dir)
-    if args.start:
-        dates = [d for d in dates if d >= args.start]
-    if args.end:
-        dates = [d for d in dates if d <= args.end]
+    dates = [d for d in dates if (start is None or d >= start) and (end is None or d <= end)]
     if not dates:
         print(f"No complete deliveries in {settings.landing_dir} for the requested dates.")
         return 2
-    outcome = run_pipeline(settings, dates[0], dates[-1], full_refresh=args.full_refresh)
+    outcome = run_pipeline(settings, dates[0], dates[-1], full_refresh=full_refresh)
     summary = run_summary(settings, outcome)
     print_summary(summary)
     return 0 if outcome.success else 1
@@ -207,7 +199,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         print(report)
         marker.write_text(json.dumps(wanted), encoding="utf-8")
-    return cmd_run(argparse.Namespace(start=None, end=None))
+    return run_and_report()
 
 
 def cmd_dev(args: argparse.Namespace) -> int:

@@ -10,9 +10,17 @@ Decisions where the contract is silent (also in ``dbt_project/DECISIONLOG.md``):
 * Every column listed for an entity is *required in the header*: a file missing one is a bad
   delivery (rejected whole). Extra columns are ignored and reported.
 * Key columns are non-nullable; a row with an empty key goes to quarantine.
-* Identifier formats (``pattern``) are the ones the source systems emit. A value that does not
-  match (e.g. an ID-card number Excel turned into ``1.10101E+17`` or an employee id that lost its
-  leading zeros) is quarantined: the true value cannot be recovered from the damaged one.
+* Identifiers (``identifier=True``) are opaque, non-empty strings, kept as delivered (leading
+  zeros included): the contract fixes no format for them, so none is enforced. Whether a
+  source's ids keep one shape is a data-quality question for a *warning* of the raw suite
+  (the most common shape's share per partition), not a reason to quarantine.
+* A format rule (``pattern``) exists only where the contract or a public standard fixes it:
+  the 18-character PRC resident ID-card number with its GB 11643 check character
+  (``check_digit``), the 11-digit mainland mobile number, ``YYYY-MM`` months.
+* Excel damage is recognised where it is certain: an identifier or a rule-bound number shown
+  in Excel's scientific notation (``1.10101E+17``) is quarantined (``excel_number``): the true
+  value cannot be recovered from it. Lost leading zeros cannot be told from a shorter opaque id;
+  the shape warning is what shows them.
 * Raw timestamps are stored as **naive UTC** (``TIMESTAMP`` without time zone, microseconds).
   Local Asia/Shanghai time (UTC+8, no DST) is derived in staging as ``*_local`` columns.
 """
@@ -53,13 +61,15 @@ relies on it: it detects per file (BOM, then strict UTF-8, then GB18030)."""
 
 RATING_LABELS: tuple[str, ...] = ("十分满意", "满意", "一般", "有待改善")
 
-# Identifier formats emitted by the source systems.
-EMPLOYEE_ID = r"^\d{6}$"
-AGENT_LOGIN = r"^\d{4}$"
-CUSTOMER_ID = r"^\d{10}$"
+# Formats a public standard fixes (the only format rules the loader enforces).
 ID_CARD_NO = r"^\d{17}[\dX]$"
+"""PRC resident identity card number, GB 11643-1999: 17 digits and a check character (0-9, X)."""
 MOBILE_NO = r"^1\d{10}$"
-CALLER_NO = r"^\+?\d{7,15}$"
+"""Mainland China mobile number: 11 digits starting with 1 (the MIIT numbering plan)."""
+PERIOD_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+"""A calendar month ``YYYY-MM`` (the contract's ``period_month``)."""
+EXCEL_NUMBER = r"^[+-]?\d(\.\d+)?[eE][+-]?\d+$"
+"""A number as Excel's General format shows a long one (``1.10101E+17``): the digits are lost."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,11 @@ class Column:
     pii: bool = False
     sensitive: bool = False
     pattern: str | None = None
-    """Regular expression every non-null value must match."""
+    """Regular expression every non-null value must match (only formats a standard fixes)."""
+    identifier: bool = False
+    """An opaque identifier (string, leading zeros kept, no format): profiled for its shape."""
+    check_digit: bool = False
+    """The value ends in a GB 11643 / ISO 7064 MOD 11-2 check character (ID-card numbers)."""
     min: float | None = None
     max: float | None = None
     """Inclusive contract range for numeric columns (values outside are quarantined)."""
@@ -120,7 +134,12 @@ class Entity:
         raise KeyError(f"{self.source}.{self.name} has no column {name!r}")
 
 
+IDENTIFIER_NAMES: tuple[str, ...] = ("agent_login", "transfer_to_queue")
+"""Identifier columns whose names do not end in ``_id`` (every ``*_id`` column is one)."""
+
+
 def _c(name: str, type: ColumnType = "str", **kw: object) -> Column:
+    kw.setdefault("identifier", name.endswith("_id") or name in IDENTIFIER_NAMES)
     return Column(name, type, **kw)  # type: ignore[arg-type]
 
 
@@ -177,10 +196,10 @@ ENTITIES: tuple[Entity, ...] = (
         Mode.DELTA,
         ("customer_id",),
         (
-            _c("customer_id", nullable=False, pattern=CUSTOMER_ID),
+            _c("customer_id", nullable=False),
             _c("customer_name", pii=True),
             _c("mobile_no", pii=True, pattern=MOBILE_NO),
-            _c("id_card_no", pii=True, pattern=ID_CARD_NO),
+            _c("id_card_no", pii=True, pattern=ID_CARD_NO, check_digit=True),
             _c("gender", values=_e("M", "F")),
             _c("birth_date", "date"),
             _c("province"),
@@ -219,7 +238,7 @@ ENTITIES: tuple[Entity, ...] = (
         ("ticket_id",),
         (
             _c("ticket_id", nullable=False),
-            _c("customer_id", pattern=CUSTOMER_ID),
+            _c("customer_id"),
             _c("channel", values=_e("phone", "chat", "email", "social", "app")),
             _c(
                 "category",
@@ -242,7 +261,7 @@ ENTITIES: tuple[Entity, ...] = (
             ),
             _c("origin_call_id"),
             _c("origin_chat_id"),
-            _c("assignee_agent_id", pattern=EMPLOYEE_ID),
+            _c("assignee_agent_id"),
             _c("created_at", "ts"),
             _c("first_reply_at", "ts"),
             _c("resolved_at", "ts"),
@@ -261,10 +280,10 @@ ENTITIES: tuple[Entity, ...] = (
         ("chat_id",),
         (
             _c("chat_id", nullable=False),
-            _c("customer_id", pattern=CUSTOMER_ID),
+            _c("customer_id"),
             _c("channel", values=_e("app", "wechat", "web")),
             _c("queue_id"),
-            _c("agent_id", pattern=EMPLOYEE_ID),
+            _c("agent_id"),
             _c("requested_at", "ts"),
             _c("first_agent_msg_at", "ts"),
             _c("ended_at", "ts"),
@@ -301,10 +320,10 @@ ENTITIES: tuple[Entity, ...] = (
             _c("call_id", nullable=False),
             _c("segment_no", "int", nullable=False, min=1),
             _c("direction", values=_e("inbound", "outbound")),
-            _c("ani", pii=True, pattern=CALLER_NO),
+            _c("ani", pii=True),
             _c("queue_id"),
-            _c("agent_login", pattern=AGENT_LOGIN),
-            _c("customer_id", pattern=CUSTOMER_ID),
+            _c("agent_login"),
+            _c("customer_id"),
             _c("enqueued_at", "ts"),
             _c("answered_at", "ts"),
             _c("ended_at", "ts"),
@@ -326,7 +345,7 @@ ENTITIES: tuple[Entity, ...] = (
         Mode.EVENTS,
         ("agent_login", "started_at"),
         (
-            _c("agent_login", nullable=False, pattern=AGENT_LOGIN),
+            _c("agent_login", nullable=False),
             _c("state", values=_e("ready", "not_ready", "talking", "hold", "acw", "logged_out")),
             _c(
                 "reason_code",
@@ -347,8 +366,8 @@ ENTITIES: tuple[Entity, ...] = (
             _c("response_id", nullable=False),
             _c("contact_type", values=CONTACT_TYPES),
             _c("contact_id"),
-            _c("customer_id", pattern=CUSTOMER_ID),
-            _c("agent_id", pattern=EMPLOYEE_ID),
+            _c("customer_id"),
+            _c("agent_id"),
             _c("sent_at", "ts"),
             _c("responded_at", "ts"),
             _c("csat", "int"),
@@ -367,7 +386,7 @@ ENTITIES: tuple[Entity, ...] = (
         (
             _c("response_id", nullable=False),
             _c("wave"),
-            _c("customer_id", pattern=CUSTOMER_ID),
+            _c("customer_id"),
             _c("product_line", values=PRODUCT_LINES),
             _c("mode", values=_e("cati", "online")),
             _c("interviewed_at", "ts"),
@@ -406,8 +425,8 @@ ENTITIES: tuple[Entity, ...] = (
             _c("form_version"),
             _c("contact_type", values=CONTACT_TYPES),
             _c("contact_id"),
-            _c("agent_id", pattern=EMPLOYEE_ID),
-            _c("evaluator_id", pattern=EMPLOYEE_ID),
+            _c("agent_id"),
+            _c("evaluator_id"),
             _c(
                 "method",
                 values=_e("recording_sample", "mystery_shopper", "peer", "supervisor"),
@@ -446,10 +465,10 @@ ENTITIES: tuple[Entity, ...] = (
         Mode.SNAPSHOT,
         ("employee_id",),
         (
-            _c("employee_id", nullable=False, pattern=EMPLOYEE_ID),
-            _c("agent_login", pattern=AGENT_LOGIN),
+            _c("employee_id", nullable=False),
+            _c("agent_login"),
             _c("full_name", pii=True),
-            _c("id_card_no", pii=True, pattern=ID_CARD_NO),
+            _c("id_card_no", pii=True, pattern=ID_CARD_NO, check_digit=True),
             _c("mobile_no", pii=True, pattern=MOBILE_NO),
             _c("gender", values=_e("M", "F")),
             _c("birth_date", "date"),
@@ -470,7 +489,7 @@ ENTITIES: tuple[Entity, ...] = (
         Mode.SNAPSHOT,
         ("employee_id", "effective_from"),
         (
-            _c("employee_id", nullable=False, pattern=EMPLOYEE_ID),
+            _c("employee_id", nullable=False),
             _c("effective_from", "date", nullable=False),
             _c("effective_to", "date"),
             _c(
@@ -486,7 +505,7 @@ ENTITIES: tuple[Entity, ...] = (
                 ),
             ),
             _c("team_id"),
-            _c("supervisor_id", pattern=EMPLOYEE_ID),
+            _c("supervisor_id"),
             _c("job_level", values=_e("L1", "L2", "L3", "L4", "L5")),
             _c(
                 "incentive_role",
@@ -506,7 +525,7 @@ ENTITIES: tuple[Entity, ...] = (
             _c("team_name"),
             _c("site"),
             _c("line_of_business"),
-            _c("leader_employee_id", pattern=EMPLOYEE_ID),
+            _c("leader_employee_id"),
             _c("created_on", "date"),
         ),
         "Teams, as of the business date.",
@@ -517,14 +536,14 @@ ENTITIES: tuple[Entity, ...] = (
         Mode.EVENTS,
         ("employee_id", "course_id", "started_on"),
         (
-            _c("employee_id", nullable=False, pattern=EMPLOYEE_ID),
+            _c("employee_id", nullable=False),
             _c("course_id", nullable=False),
+            _c("started_on", "date", nullable=False),
             _c(
                 "course_type",
                 values=_e("onboarding", "product", "skills", "certification", "monthly_exam"),
             ),
             _c("hours", "float", min=0),
-            _c("started_on", "date", nullable=False),
             _c("completed_on", "date"),
             _c("score", "float", min=0, max=100),
             _c("passed", YN),
@@ -537,8 +556,8 @@ ENTITIES: tuple[Entity, ...] = (
         Mode.EVENTS,
         ("employee_id", "period_month", "incentive_type"),
         (
-            _c("employee_id", nullable=False, pattern=EMPLOYEE_ID),
-            _c("period_month", nullable=False, pattern=r"^\d{4}-\d{2}$"),
+            _c("employee_id", nullable=False),
+            _c("period_month", nullable=False, pattern=PERIOD_MONTH),
             _c(
                 "incentive_type",
                 nullable=False,
@@ -561,7 +580,7 @@ ENTITIES: tuple[Entity, ...] = (
         Mode.EVENTS,
         ("employee_id", "shift_date", "activity", "starts_at"),
         (
-            _c("employee_id", nullable=False, pattern=EMPLOYEE_ID),
+            _c("employee_id", nullable=False),
             _c("shift_date", "date", nullable=False),
             _c(
                 "activity",

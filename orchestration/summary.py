@@ -1,54 +1,86 @@
-"""The end-of-run summary ``csq run`` prints: rows per layer, quarantine, checks, where to look."""
+"""The end-of-run summary ``csq run`` prints: rows per layer, quarantine per entity, checks,
+where to look."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 
 from orchestration.contract import ENTITIES
+from orchestration.lib.gx_runtime import partition_files
 from orchestration.settings import Settings
 
-if TYPE_CHECKING:
-    from orchestration.cli import RunOutcome
+TOP_REASONS = 3
 
 
-def _parquet_rows(con: duckdb.DuckDBPyConnection, glob: Path) -> int:
-    if not any(glob.parent.parent.glob("*/" + glob.name)):
-        return 0
-    return con.execute(f"select count(*) from read_parquet('{glob}')").fetchone()[0]  # type: ignore[index]
+@dataclass
+class RunOutcome:
+    """What ``csq run`` reports."""
+
+    success: bool
+    run_id: str
+    start: date
+    end: date
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    failure: str | None = None
 
 
-def lake_counts(settings: Settings) -> dict[str, Any]:
-    """Rows loaded and quarantined per raw entity, and rejected deliveries (latest attempt)."""
-    con = duckdb.connect()
-    raw, quarantined = {}, {}
+def entity_quarantine(settings: Settings, start: date, end: date) -> dict[str, dict[str, Any]]:
+    """Per raw entity, over the partitions of ``[start, end]``: rows loaded and quarantined,
+    the quarantined share of the delivered rows and the top reasons (from the Parquet files
+    the run left: footers for the counts, the reason column of the quarantine)."""
+    out: dict[str, dict[str, Any]] = {}
     for e in ENTITIES:
-        name = f"{e.source}.{e.name}"
-        raw[name] = _parquet_rows(con, settings.raw_dir / e.source / e.name / "*" / "data.parquet")
-        quarantined[name] = _parquet_rows(
-            con, settings.quarantine_dir / e.source / e.name / "*" / "data.parquet"
-        )
-    rejected: list[dict[str, Any]] = []
+        raw = partition_files(settings.raw_dir, e.source, e.name)
+        quarantine = partition_files(settings.quarantine_dir, e.source, e.name)
+        in_run = [p for d, p in raw.items() if start <= d <= end]
+        loaded = sum(pq.ParquetFile(p).metadata.num_rows for p in in_run)
+        reasons: Counter[str] = Counter()
+        for d, path in quarantine.items():
+            if start <= d <= end:
+                reasons.update(pq.read_table(path, columns=["reason"]).column("reason").to_pylist())
+        quarantined = sum(reasons.values())
+        delivered = loaded + quarantined
+        out[f"{e.source}.{e.name}"] = {
+            "loaded": loaded,
+            "quarantined": quarantined,
+            "quarantined_share": quarantined / delivered if delivered else 0.0,
+            "top_reasons": dict(reasons.most_common(TOP_REASONS)),
+        }
+    return out
+
+
+def rejected_deliveries(settings: Settings, start: date, end: date) -> list[dict[str, Any]]:
+    """Deliveries of ``[start, end]`` whose latest load attempt was a rejection."""
     audit = settings.audit_dir / "load_audit"
-    if any(audit.rglob("*.parquet")):
+    if not any(audit.rglob("*.parquet")):
+        return []
+    con = duckdb.connect()
+    try:
         rows = con.execute(
             f"""
             with latest as (
-                select *, row_number() over (
+                select *, dense_rank() over (
                     partition by source, business_date order by loaded_at desc) as rn
                 from read_parquet('{audit}/**/*.parquet', union_by_name = true)
             )
             select source, cast(business_date as varchar), source_file, message
-            from latest where rn = 1 and status = 'rejected' order by 2, 1
-            """
+            from latest
+            where rn = 1 and status = 'rejected' and business_date between ? and ?
+            order by 2, 1, 3
+            """,
+            [start, end],
         ).fetchall()
-        rejected = [dict(zip(["source", "date", "file", "message"], r, strict=True)) for r in rows]
-    con.close()
-    return {"raw": raw, "quarantined": quarantined, "rejected_deliveries": rejected}
+    finally:
+        con.close()
+    return [dict(zip(["source", "date", "file", "message"], r, strict=True)) for r in rows]
 
 
 def database_counts(path: Path, schemas: tuple[str, ...] | None = None) -> dict[str, int]:
@@ -77,24 +109,24 @@ def database_counts(path: Path, schemas: tuple[str, ...] | None = None) -> dict[
 
 
 def run_summary(settings: Settings, outcome: RunOutcome) -> dict[str, Any]:
-    """Everything a data engineer wants to see after a run, as a JSON-able dict (also saved)."""
-    lake = lake_counts(settings)
+    """Everything a data engineer wants to see after a run, as a JSON-able dict (also saved).
+    Raw and quarantine counts cover the run's partitions; warehouse counts are whole tables."""
+    by_entity = entity_quarantine(settings, outcome.start, outcome.end)
     warehouse = database_counts(settings.warehouse, ("staging", "intermediate", "core", "kpi"))
     published = database_counts(settings.published_db)
     failed_checks = [c for c in outcome.checks if not c["passed"]]
     summary = {
         "run": {k: str(v) for k, v in asdict(outcome).items() if k != "checks"},
         "rows": {
-            "raw": sum(lake["raw"].values()),
-            "quarantined": sum(lake["quarantined"].values()),
+            "raw": sum(e["loaded"] for e in by_entity.values()),
+            "quarantined": sum(e["quarantined"] for e in by_entity.values()),
             **{
                 layer: sum(n for t, n in warehouse.items() if t.startswith(layer + "."))
                 for layer in ("staging", "intermediate", "core", "kpi")
             },
         },
-        "raw_by_entity": lake["raw"],
-        "quarantined_by_entity": {k: v for k, v in lake["quarantined"].items() if v},
-        "rejected_deliveries": lake["rejected_deliveries"],
+        "raw_by_entity": by_entity,
+        "rejected_deliveries": rejected_deliveries(settings, outcome.start, outcome.end),
         "marts": {t: n for t, n in warehouse.items() if t.startswith("kpi.")},
         "checks": {
             "evaluated": len(outcome.checks),
@@ -128,10 +160,13 @@ def print_summary(summary: dict[str, Any]) -> None:
     print("-- rows per layer")
     for layer, n in summary["rows"].items():
         print(f"   {layer:<13} {n:>12,}")
-    if summary["quarantined_by_entity"]:
-        print("-- quarantined rows (reason in lake/quarantine)")
-        for name, n in summary["quarantined_by_entity"].items():
-            print(f"   {name:<28} {n:>8,}")
+    print("-- raw entities (run partitions): loaded, quarantined, share, top reasons")
+    for name, e in summary["raw_by_entity"].items():
+        reasons = ", ".join(f"{r} {n:,}" for r, n in e["top_reasons"].items())
+        print(
+            f"   {name:<26} {e['loaded']:>11,} {e['quarantined']:>9,} "
+            f"{e['quarantined_share']:>8.2%}" + (f"  {reasons}" if reasons else "")
+        )
     for r in summary["rejected_deliveries"]:
         print(f"-- REJECTED delivery {r['source']} {r['date']}: {r['message']}")
     checks = summary["checks"]

@@ -304,7 +304,7 @@ class Injector:
             "id_card_no",
             lambda v: f"{int(v):.5E}",
             "excel_id_card",
-            "quarantine:pattern:id_card_no",
+            "quarantine:excel_number:id_card_no",
         )
 
     def _excel_employee_id(self, rng, source, d, files):
@@ -318,7 +318,7 @@ class Injector:
             "employee_id",
             lambda v: v.lstrip("0"),
             "excel_employee_id",
-            "quarantine:pattern:employee_id",
+            "shape_warning:employee_id",
         )
 
     def _excel_customer_id(self, rng, source, d, files):
@@ -333,7 +333,7 @@ class Injector:
             "customer_id",
             lambda v: v.lstrip("0"),
             "excel_customer_id",
-            "quarantine:pattern:customer_id",
+            "shape_warning:customer_id",
         )
 
     def _late_surveys(self, d: date, f: FileOut) -> None:

@@ -565,11 +565,12 @@ def test_team_stability_matches_independent_computation(built: Built) -> None:
 
 @pytest.mark.integration
 def test_attrition_cohorts_match_independent_computation(built: Built) -> None:
+    """Every cohort the HR record knows, also those hired before the first roster delivery
+    (FIRST): their hire and termination dates are in the snapshot."""
     hires = [
         (s.hire.replace(day=1), s.term and (s.term - s.hire).days)
         for p in built.people
         for s in p.spells
-        if s.hire >= FIRST.replace(day=1)
     ]
     frame = pd.DataFrame(hires, columns=["hire_month", "stayed"])
     actual = built.query("select * from kpi.kpi_attrition_cohort order by hire_month")
@@ -585,6 +586,8 @@ def test_attrition_cohorts_match_independent_computation(built: Built) -> None:
             assert getattr(row, f"mature_{n}d") == mature
             rate = getattr(row, f"attrition_{n}d")
             assert (rate == pytest.approx(left / len(cohort))) if mature else pd.isna(rate)
+        assert row.is_before_first_roster == (row.hire_month < FIRST.replace(day=1))
+    assert actual.hire_month.min() < FIRST.replace(day=1)  # cohorts before the first delivery
 
 
 @pytest.mark.integration

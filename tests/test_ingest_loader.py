@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from helpers.delivery import valid_row, write_delivery
 
-from orchestration.contract import LINEAGE_COLUMNS, entities
+from orchestration.contract import LINEAGE_COLUMNS, entities, entity
 from orchestration.defs.ingest.loader import (
     DeliveryNotFound,
     DeliveryRejected,
@@ -95,7 +95,7 @@ def test_every_quarantine_rule_with_reason_and_line_number(settings: Settings) -
         call(1, call_id=""),  # 3 missing_key
         call(2, talk_s="12.5"),  # 4 bad_type
         call(3, direction="sideways"),  # 5 bad_enum
-        call(4, agent_login="12"),  # 6 pattern
+        call(4, agent_login="1.23457E+11"),  # 6 excel_number (an id Excel turned into a number)
         call(5, talk_s="-5"),  # 7 out_of_range (negative)
         call(6, ring_s="86401"),  # 8 out_of_range (absurd)
         "a,b,c",  # 9 column_count
@@ -113,7 +113,7 @@ def test_every_quarantine_rule_with_reason_and_line_number(settings: Settings) -
         3: "missing_key:call_id",
         4: "bad_type:talk_s",
         5: "bad_enum:direction",
-        6: "pattern:agent_login",
+        6: "excel_number:agent_login",
         7: "out_of_range:talk_s",
         8: "out_of_range:ring_s",
         9: "column_count",
@@ -149,14 +149,23 @@ def test_every_quarantine_rule_with_reason_and_line_number(settings: Settings) -
 
 
 def test_crm_null_required_bad_dates_and_excel_damaged_ids(settings: Settings) -> None:
+    def customer(i: int, **kw: object) -> dict[str, object]:
+        return valid_row("crm", "customers", i, **kw)
+
     rows = [
-        valid_row("crm", "customers", 0),  # 2 ok
-        valid_row("crm", "customers", 1, updated_at=None),  # 3
-        valid_row("crm", "customers", 2, birth_date="2026-02-30"),  # 4
-        valid_row("crm", "customers", 3, id_card_no="1.10101E+17"),  # 5
-        valid_row("crm", "customers", 4, customer_id="12345"),  # 6 leading zeros lost
-        valid_row("crm", "customers", 5, customer_level="8"),  # 7
-        valid_row("crm", "customers", 6, updated_at="2026-03-14T09:00:00Z"),  # 8
+        customer(0),  # 2 ok
+        customer(1, updated_at=None),  # 3
+        customer(2, birth_date="2026-02-30"),  # 4
+        customer(3, id_card_no="1.10101E+17"),  # 5 Excel's scientific notation
+        customer(4, customer_id="12345"),  # 6 loaded: ids are opaque (no format to hold)
+        customer(5, customer_level="8"),  # 7
+        customer(6, updated_at="2026-03-14T09:00:00Z"),  # 8
+        customer(7, customer_id="1.23457E+11"),  # 9 an id Excel turned into a number
+        customer(8, id_card_no="110105194912310021"),  # 10 check character should be X
+        customer(9, id_card_no="11010519491231002"),  # 11 17 characters
+        customer(10, mobile_no="1380013800"),  # 12 10 digits
+        customer(11, customer_id="CU-00007", id_card_no="11010519491231002X"),  # 13 loaded
+        customer(12, customer_id="   "),  # 14 a blank id is no id
     ]
     write_delivery(settings.landing_dir, "crm", DAY, {"customers": rows})
     load_delivery(settings, "crm", DAY, "load-1")
@@ -164,14 +173,71 @@ def test_crm_null_required_bad_dates_and_excel_damaged_ids(settings: Settings) -
     assert reasons == {
         3: "null_required:updated_at",
         4: "bad_type:birth_date",
-        5: "pattern:id_card_no",
-        6: "pattern:customer_id",
+        5: "excel_number:id_card_no",
         7: "out_of_range:customer_level",
         8: "bad_type:updated_at",
+        9: "excel_number:customer_id",
+        10: "check_digit:id_card_no",
+        11: "pattern:id_card_no",
+        12: "pattern:mobile_no",
+        14: "bad_type:customer_id",
     }
-    (loaded,) = _raw(settings, "crm", "customers")
-    assert loaded["customer_id"] == "0000000001"
-    assert loaded["updated_at"] == datetime(2026, 3, 14, 1, 2, 3)
+    loaded = {r["_line_no"]: r for r in _raw(settings, "crm", "customers")}
+    assert sorted(loaded) == [2, 6, 13]
+    assert loaded[2]["customer_id"] == "0000000001"
+    assert loaded[2]["updated_at"] == datetime(2026, 3, 14, 1, 2, 3)
+    assert loaded[6]["customer_id"] == "12345"
+    assert loaded[13]["customer_id"] == "CU-00007"
+
+
+def test_header_is_matched_by_name_whatever_the_order_line_ends_or_bom(tmp_path: Path) -> None:
+    """The same rows delivered in contract order (LF, no BOM) and shuffled (CRLF, BOM, an extra
+    column) load to identical raw rows; the extra column is reported and kept out."""
+    rows = [
+        valid_row("telephony", "calls", i, transfer_to_queue="Q\r\nx" if i == 1 else None)
+        for i in range(3)
+    ]
+    shuffled = list(reversed(entity("telephony", "calls").column_names))
+    loaded = {}
+    for name, kwargs in {
+        "plain": {},
+        "shuffled": {
+            "line_end": "\r\n",
+            "encoding": "utf-8-sig",
+            "extra_columns": ["site_note"],
+            "column_order": {"calls": shuffled},
+        },
+    }.items():
+        s = load_settings({"CSQ_HOME": str(tmp_path / name), "CSQ_PII_SALT": "t"})
+        write_delivery(s.landing_dir, "telephony", DAY, {"calls": rows}, **kwargs)
+        result = load_delivery(s, "telephony", DAY, "load-1")
+        loaded[name] = pq.read_table(result.files["calls"].raw_path).drop_columns(
+            ["_source_file", "_file_sha256", "_load_id"]
+        )
+        if name == "shuffled":
+            assert result.files["calls"].extra_columns == ["site_note"]
+            assert result.files["calls"].encoding == "utf-8-sig"
+            (audit,) = [r for r in _audit(s, "telephony") if r["entity"] == "calls"]
+            assert "extra columns ignored: ['site_note']" in audit["message"]
+    assert loaded["shuffled"].column_names == loaded["plain"].column_names
+    assert loaded["shuffled"].to_pylist() == loaded["plain"].to_pylist()
+    assert loaded["plain"].num_rows == 3
+
+
+def test_gb18030_rare_characters_survive(settings: Settings) -> None:
+    """CJK Extension A (U+3400) and B (U+20000, four bytes in GB18030) in an HR export."""
+    name = "张㐀𠀀"
+    write_delivery(
+        settings.landing_dir,
+        "hr",
+        DAY,
+        {"employees": [valid_row("hr", "employees", 0, full_name=name, hire_date="2019/03/01")]},
+        encoding="gb18030",
+    )
+    result = load_delivery(settings, "hr", DAY, "load-1")
+    assert result.files["employees"].encoding == "gb18030"
+    (row,) = _raw(settings, "hr", "employees")
+    assert row["full_name"] == name and row["hire_date"] == date(2019, 3, 1)
 
 
 def test_every_entity_gets_raw_and_quarantine_partitions_even_empty(settings: Settings) -> None:

@@ -408,6 +408,49 @@ def test_bad_delivery_is_stopped_at_the_gate(pipeline: Pipeline, reader: Path) -
     assert any(c["asset"] == "raw/survey/post_contact" and c["severity"] == "ERROR" for c in failed)
 
 
+def test_a_delivery_whose_rows_are_all_unparseable_fails_after_history(pipeline: Pipeline) -> None:
+    """After a month of good data: every call of the day fails parsing (timestamps written in
+    local time without the contract's ``Z``). Quarantine keeps every row, and the gate blocks:
+    the failure names the entity, partition, share, reasons and the file to open."""
+    before = file_sha(pipeline.published)
+    folder = pipeline.landing / "telephony" / GATE_DAY.isoformat()
+    original = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def local_time(df: pd.DataFrame) -> pd.DataFrame:
+        df["enqueued_at"] = df["enqueued_at"].str.replace("T", " ").str.replace("Z", "")
+        return df
+
+    _rewrite_delivery(folder, "calls", local_time)
+    n = len(pd.read_csv(folder / "calls.csv", dtype=str))
+    day = GATE_DAY.isoformat()
+    bad = pipeline.csq("run", "--start", day, "--end", day)
+    out = bad.stdout + bad.stderr
+    assert bad.returncode == 1, out[-4000:]
+    assert file_sha(pipeline.published) == before
+    calls = pipeline.summary()["raw_by_entity"]["telephony.calls"]
+    assert (calls["loaded"], calls["quarantined"], calls["quarantined_share"]) == (0, n, 1.0)
+    assert calls["top_reasons"] == {"bad_type:enqueued_at": n}
+    (failed,) = [
+        c for c in pipeline.summary()["checks"]["failed"] if c["asset"] == "raw/telephony/calls"
+    ]
+    quarantine = (
+        pipeline.home / "lake" / "quarantine" / "telephony" / "calls" / f"business_date={day}"
+    )
+    for text in (
+        f"{day}: none of {n:,} delivered rows loaded: bad_type:enqueued_at {n:,}",
+        f"{day}: 100.00% of {n:,} delivered rows quarantined",
+        f"open {quarantine / 'data.parquet'}",
+    ):
+        assert text in failed["description"], text
+    assert failed["severity"] == "ERROR"
+    for name, data in original.items():  # the source re-sends the day as it was
+        (folder / name).write_bytes(data)
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    at = pd.Timestamp(manifest["generated_at"]) + timedelta(hours=2)
+    manifest["generated_at"] = at.isoformat()
+    (folder / "_manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
 def test_corrected_resend_passes_and_republishes(pipeline: Pipeline, reader: Path) -> None:
     before = file_sha(pipeline.published)
     folder = pipeline.landing / "survey" / GATE_DAY.isoformat()

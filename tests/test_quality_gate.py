@@ -256,10 +256,11 @@ def test_chunks_hold_at_most_max_cells_values(settings: Settings) -> None:
         write_partition(settings.raw_dir, CALLS, d, valid_rows(CALLS, N, d))
     width = len(pq.read_schema(next((settings.raw_dir / "telephony" / "calls").rglob("*.parquet"))))
     suite = _suite("raw.telephony.calls")
-    chunks = list(raw_batch(suite, settings.raw_dir, days, width * 2 * N).chunks)
+    lake = (settings.raw_dir, settings.quarantine_dir)
+    chunks = list(raw_batch(suite, *lake, days, width * 2 * N).chunks)
     assert [c.partitions for c in chunks] == [(days[0], days[1]), (days[2],)]
     assert [c.frame.shape for c in chunks] == [(2 * N, width), (N, width)]
-    (one,) = raw_batch(suite, settings.raw_dir, days, width * 3 * N).chunks
+    (one,) = raw_batch(suite, *lake, days, width * 3 * N).chunks
     assert len(one.frame) == 3 * N
 
 

@@ -11,27 +11,27 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.contract import (
-    AGENT_LOGIN,
-    CALLER_NO,
-    CUSTOMER_ID,
-    EMPLOYEE_ID,
     ID_CARD_NO,
     MOBILE_NO,
+    PERIOD_MONTH,
     QA_CRITERIA,
     Column,
     Entity,
 )
-from orchestration.lib.raw_schema import partition_dir, raw_schema
+from orchestration.lib.raw_schema import QUARANTINE_SCHEMA, partition_dir, raw_schema
 
 _PATTERN_VALUES: dict[str, Callable[[int], str]] = {
-    EMPLOYEE_ID: lambda i: f"{100000 + i % 50:06d}",
-    AGENT_LOGIN: lambda i: f"{1000 + i % 50:04d}",
-    CUSTOMER_ID: lambda i: f"{1300000000 + i:010d}",
     ID_CARD_NO: lambda i: f"{110101199001010000 + i:018d}",
     MOBILE_NO: lambda i: f"1{3800000000 + i:010d}",
-    CALLER_NO: lambda i: f"+86{13800000000 + i}",
-    r"^\d{4}-\d{2}$": lambda i: "2026-02",
+    PERIOD_MONTH: lambda i: "2026-02",
 }
+_ID_VALUES: dict[str, Callable[[int], str]] = {
+    "employee_id": lambda i: f"{100000 + i % 50:06d}",
+    "agent_login": lambda i: f"{1000 + i % 50:04d}",
+    "customer_id": lambda i: f"{1300000000 + i:010d}",
+    "ani": lambda i: f"+86{13800000000 + i}",
+}
+"""Ids shared across entities (joins, reference sets); other ids are ``<column>-<i>``."""
 
 OVERRIDES: dict[tuple[str, str], dict[str, Callable[[int], Any]]] = {
     ("telephony", "calls"): {"disposition": lambda i: "answered", "direction": lambda i: "inbound"},
@@ -69,13 +69,10 @@ def _value(entity: Entity, column: Column, i: int, day: date, ts_rank: int) -> A
     if column.values:
         return column.values[0]
     if column.pattern:
-        if column.name in entity.key:
-            return (
-                _PATTERN_VALUES[column.pattern](i)
-                if column.pattern != EMPLOYEE_ID
-                else (f"{100000 + i:06d}")
-            )
         return _PATTERN_VALUES[column.pattern](i)
+    if column.name in _ID_VALUES:
+        key = column.name in entity.key and column.name == "employee_id"
+        return f"{100000 + i:06d}" if key else _ID_VALUES[column.name](i)
     if column.type == "str":
         return f"{column.name}-{i}" if column.name in entity.key else f"{column.name}-x"
     if column.type == "int":
@@ -104,8 +101,33 @@ def valid_rows(entity: Entity, n: int, day: date) -> list[dict[str, Any]]:
     return rows
 
 
-def write_partition(raw_dir: Path, entity: Entity, day: date, rows: list[dict[str, Any]]) -> Path:
-    """Write rows (contract columns) plus lineage columns as the raw partition of ``day``."""
+def write_partition(
+    raw_dir: Path,
+    entity: Entity,
+    day: date,
+    rows: list[dict[str, Any]],
+    quarantined: list[str] = (),  # type: ignore[assignment]
+) -> Path:
+    """Write rows (contract columns) plus lineage columns as the raw partition of ``day``,
+    and, as the loader does, its quarantine partition (``quarantined``: one reason per row) in
+    ``quarantine/`` beside ``raw_dir``."""
+    q_folder = partition_dir(raw_dir.parent / "quarantine", entity, day)
+    q_folder.mkdir(parents=True, exist_ok=True)
+    q_rows = [
+        {
+            "source": entity.source,
+            "entity": entity.name,
+            "business_date": day,
+            "source_file": f"{entity.source}/{day}/{entity.file}",
+            "line_no": len(rows) + 2 + i,
+            "raw_line": "x",
+            "reason": reason,
+            "load_id": f"load-{day}",
+        }
+        for i, reason in enumerate(quarantined)
+    ]
+    quarantine = pa.Table.from_pylist(q_rows, schema=QUARANTINE_SCHEMA)
+    pq.write_table(quarantine, q_folder / "data.parquet")
     full = [
         {
             **r,

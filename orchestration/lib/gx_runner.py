@@ -308,6 +308,7 @@ class GxSession:
         run_id: str,
         *,
         docs: bool = False,
+        result_format: Mapping[str, Any] | None = None,
     ) -> Any:
         """Run ``definition`` on ``frame``; with ``docs`` its result gets a Data Docs page
         at the next :meth:`build_docs`."""
@@ -321,7 +322,7 @@ class GxSession:
         result = definition.run(
             batch_parameters={"dataframe": frame},
             expectation_parameters=dict(parameters),
-            result_format=RESULT_FORMAT,
+            result_format=dict(result_format or RESULT_FORMAT),
             run_id=run,
         )
         if docs:
@@ -381,6 +382,7 @@ def run_suite(
     parameters: Mapping[str, Any] | None = None,
     unavailable: Mapping[str, str] | None = None,
     history_counts: Mapping[date, int] | None = None,
+    profile: pd.DataFrame | None = None,
 ) -> SuiteOutcome:
     """Validate the run's rows (``chunks``, covering ``partitions``) against ``suite``.
 
@@ -392,7 +394,9 @@ def run_suite(
     note). Volume expectations (``meta.volume_band``) run once per partition (its rows
     selected by ``_business_date``) with bounds from ``history_counts`` (row counts of the
     stored partitions). An expectation with ``meta.min_rows`` is skipped on a chunk with
-    fewer rows. A chunk that cannot be read is an error outcome ("check could not run").
+    fewer rows. Expectations with ``meta.dataset`` = ``partition_profile`` run once on
+    ``profile`` (one row per partition, :func:`run_profile`). A chunk that cannot be read is an
+    error outcome ("check could not run").
     """
     parameters = dict(parameters or {})
     unavailable = dict(unavailable or {})
@@ -408,7 +412,10 @@ def run_suite(
     ]
     main: list[ExpectationSpec] = []
     volume: list[ExpectationSpec] = []
-    for spec in tagged:
+    on_profile = [s for s in tagged if s.meta.get("dataset") == PROFILE_DATASET]
+    if on_profile:
+        outcome.outcomes.extend(run_profile(session, suite, on_profile, profile, run_id))
+    for spec in (s for s in tagged if s.meta.get("dataset") != PROFILE_DATASET):
         missing = [
             unavailable[n]
             for n in (*spec.parameters, spec.kwargs.get("column"), spec.kwargs.get("column_A"))
@@ -536,6 +543,51 @@ def merge_chunks(spec: ExpectationSpec, outs: list[ExpectationOutcome]) -> Expec
         element_count=sum(o.element_count or 0 for o in ran) if counted else None,
         missing_count=sum(o.missing_count or 0 for o in ran) if counted else None,
     )
+
+
+PROFILE_DATASET = "partition_profile"
+PROFILE_KEY = "business_date"
+DETAIL_SUFFIX = "__detail"
+
+
+def run_profile(
+    gx: GxSession,
+    suite: SuiteSpec,
+    specs: list[ExpectationSpec],
+    profile: pd.DataFrame | None,
+    run_id: str,
+) -> list[ExpectationOutcome]:
+    """The suite's expectations on the partition profile (one row per partition), in one
+    validation. A failure names its partitions and carries, as its note, the profile's
+    ``<column>__detail`` sentence of each failing partition."""
+    if profile is None:
+        return [_error(suite, s, "the partition profile is not available") for s in specs]
+    definition = gx.validation(f"{suite.name}.{PROFILE_DATASET}", specs)
+    result_format = {
+        **RESULT_FORMAT,
+        "partial_unexpected_count": max(len(profile), 1),
+        "unexpected_index_column_names": [PROFILE_KEY],
+    }
+    result = gx.validate(definition, profile, {}, run_id, docs=True, result_format=result_format)
+    details = profile.set_index(PROFILE_KEY)
+    out = []
+    for spec, r in _match(result.results, specs):
+        o = _outcome(suite, spec, r)
+        if o.status != "failed":
+            out.append(o)
+            continue
+        indexed = (r.result or {}).get("partial_unexpected_index_list") or []
+        failing = [str(i[PROFILE_KEY]) for i in indexed if isinstance(i, Mapping)]
+        column = f"{spec.column}{DETAIL_SUFFIX}"
+        notes = [str(details.at[d, column]) for d in failing if column in details.columns]
+        out.append(
+            replace(
+                o,
+                partition=", ".join(failing)[:200] or None,
+                note="; ".join(notes)[:2000] or None,
+            )
+        )
+    return out
 
 
 def _run_volume(

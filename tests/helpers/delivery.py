@@ -38,9 +38,12 @@ def write_delivery(
     manifest: bool = True,
     line_end: str = "\n",
     extra_columns: Sequence[str] = (),
+    column_order: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
     """Write one delivery folder and return it. ``encoding`` defaults to what the source
-    usually writes (``contract.SOURCE_ENCODING``); ``manifest=False`` leaves it incomplete."""
+    usually writes (``contract.SOURCE_ENCODING``; ``utf-8-sig`` writes a BOM);
+    ``manifest=False`` leaves it incomplete; ``column_order`` gives an entity's header order
+    (any order is valid: the loader matches columns by name)."""
     rows = rows or {}
     unknown = set(rows) - {e.name for e in contract.entities(source)}
     if unknown:
@@ -53,7 +56,7 @@ def write_delivery(
     enc = encoding or contract.SOURCE_ENCODING[source]
     files = []
     for ent in contract.entities(source):
-        header = ent.column_names + list(extra_columns)
+        header = list((column_order or {}).get(ent.name, ent.column_names)) + list(extra_columns)
         if corrupt == "missing_column" and ent.name == target:
             header = header[1:]
         data = render_csv(header, rows.get(ent.name, ()), line_end).encode(enc)
@@ -98,14 +101,24 @@ def default_generated_at(business_date: date) -> str:
 
 
 _PATTERN_VALUES = {
-    contract.EMPLOYEE_ID: lambda i: f"{i % 999_999 + 1:06d}",
-    contract.AGENT_LOGIN: lambda i: f"{i % 9_999 + 1:04d}",
-    contract.CUSTOMER_ID: lambda i: f"{i + 1:010d}",
-    contract.ID_CARD_NO: lambda i: f"11010119900101{i % 1000:03d}X",
+    contract.ID_CARD_NO: lambda i: id_card_number(f"11010119900101{i % 1000:03d}"),
     contract.MOBILE_NO: lambda i: f"138{i:08d}",
-    contract.CALLER_NO: lambda i: f"+86138{i:08d}",
-    r"^\d{4}-\d{2}$": lambda i: "2026-03",
+    contract.PERIOD_MONTH: lambda i: "2026-03",
 }
+_ID_VALUES = {
+    "employee_id": lambda i: f"{i % 999_999 + 1:06d}",
+    "agent_login": lambda i: f"{i % 9_999 + 1:04d}",
+    "customer_id": lambda i: f"{i + 1:010d}",
+}
+"""Identifiers with leading zeros (they must survive); other ids are ``<column>-<i>``."""
+
+
+def id_card_number(body: str) -> str:
+    """``body`` (17 digits) with its GB 11643 check character."""
+    total = sum(int(d) * (2 ** (17 - k) % 11) for k, d in enumerate(body))
+    return body + "10X98765432"[total % 11]
+
+
 _BASE = datetime.combine(date(2026, 3, 14), time(9, 2, 3))
 
 
@@ -123,6 +136,8 @@ def valid_row(source: str, entity: str, i: int = 0, **overrides: object) -> dict
 def _value(ent: Entity, col: Column, i: int) -> str:
     if col.pattern is not None:
         return _PATTERN_VALUES[col.pattern](i)
+    if col.name in _ID_VALUES:
+        return _ID_VALUES[col.name](i)
     if col.values is not None:
         return col.values[i % len(col.values)] if col.name not in ent.key else col.values[0]
     if col.type == "str":

@@ -80,6 +80,13 @@ def build_raw_source_assets(source: str) -> dg.AssetsDefinition:
         dates = [date.fromisoformat(k) for k in context.partition_keys]
         summary = load_deliveries(settings, source, dates, context.run.run_id)
         release_freed_memory()
+        for delivery in summary.loaded:
+            for load in delivery.files.values():
+                if load.extra_columns:
+                    context.log.warning(
+                        f"{load.source_file}: columns not in the contract, not loaded: "
+                        f"{load.extra_columns}"
+                    )
         context.log.info(
             f"{source}: loaded {len(summary.loaded)}, rejected {len(summary.rejected)}, "
             f"skipped (no complete delivery) {len(summary.skipped)} of {len(dates)} dates"
@@ -175,6 +182,9 @@ def entity_metadata(
         "raw_path": dg.MetadataValue.path(str(loads[0][1].raw_path if single else raw_root)),
         "quarantine_path": dg.MetadataValue.path(
             str(loads[0][1].quarantine_path if single else quarantine_root)
+        ),
+        "extra_columns_ignored": dg.MetadataValue.json(
+            sorted({c for _, f in loads for c in f.extra_columns})
         ),
         "load_audit_query": dg.MetadataValue.md(
             f"```sql\n{load_audit_query(settings, ent.source, ent.name, load_id)}\n```"

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.contract import Column, Entity
+from orchestration.contract import EXCEL_NUMBER, Column, Entity
 from orchestration.lib.csv_records import CsvRecords
 from orchestration.lib.raw_schema import ARROW_TYPES
 
@@ -24,10 +24,12 @@ RULES: tuple[str, ...] = (
     "null_required",
     "bad_type",
     "bad_enum",
+    "excel_number",
     "pattern",
+    "check_digit",
     "out_of_range",
 )
-"""Row-level rules checked per column, in precedence order."""
+"""Row-level rules checked per column, in precedence order (``docs/raw-layer.md``)."""
 
 _INT = r"^[+-]?\d{1,18}$"
 _FLOAT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$"
@@ -35,6 +37,10 @@ _DATE = r"^\d{4}-\d{2}-\d{2}$"
 _LOCAL_TS = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 _UTC_TS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 _NULL_STR = pa.scalar(None, pa.string())
+_BLANK = r"^\s+$"
+_GB11643_WEIGHTS = np.array([2 ** (17 - i) % 11 for i in range(17)], dtype=np.int64)
+_GB11643_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
+"""GB 11643-1999 (ISO 7064 MOD 11-2): weights of the 17 digits; check character by sum mod 11."""
 
 
 @dataclass(frozen=True)
@@ -124,12 +130,18 @@ def _check_column(
         fails[rule] = ~present
     typed, parsed_ok = _to_type(entity, column, values)
     fails["bad_type"] = present & ~parsed_ok
+    if column.identifier:  # an opaque id, but not an empty one
+        fails["bad_type"] |= _np(pc.match_substring_regex(values, _BLANK))
     if column.values is not None:
         allowed = _np(pc.is_in(values, value_set=pa.array(column.values, pa.string())))
         fails["bad_enum"] = present & ~allowed
+    if column.type == "str" and (column.identifier or column.pattern is not None):
+        fails["excel_number"] = _np(pc.match_substring_regex(values, EXCEL_NUMBER))
     if column.pattern is not None:
         matches = _np(pc.match_substring_regex(values, column.pattern))
         fails["pattern"] = present & ~matches
+        if column.check_digit:
+            fails["check_digit"] = present & matches & ~_gb11643_valid(values, matches)
     if column.min is not None or column.max is not None:
         out = np.zeros(len(raw), dtype=bool)
         if column.min is not None:
@@ -138,6 +150,19 @@ def _check_column(
             out |= _np(pc.greater(typed, column.max))
         fails["out_of_range"] = out
     return typed, fails
+
+
+def _gb11643_valid(values: pa.Array, shaped: np.ndarray) -> np.ndarray:
+    """Whether each 18-character ID-card number (where ``shaped``) carries the check
+    character GB 11643 computes from its 17 digits; ``True`` elsewhere."""
+    ok = np.ones(len(values), dtype=bool)
+    rows = np.flatnonzero(shaped)
+    if len(rows):
+        text = np.array(values.take(pa.array(rows)).to_pylist(), dtype="S18")
+        chars = np.frombuffer(text.tobytes(), dtype=np.uint8).reshape(-1, 18)
+        digits = chars[:, :17].astype(np.int64) - ord("0")
+        ok[rows] = chars[:, 17] == _GB11643_CHECK[(digits @ _GB11643_WEIGHTS) % 11]
+    return ok
 
 
 def _to_type(entity: Entity, column: Column, values: pa.Array) -> tuple[pa.Array, np.ndarray]:

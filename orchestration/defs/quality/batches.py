@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.lib.gx_runner import Chunk, to_frame
+from orchestration.contract import entity
+from orchestration.defs.quality.profile import ProfileError, partition_profile
+from orchestration.lib.gx_runner import PROFILE_DATASET, Chunk, to_frame
 from orchestration.lib.gx_runtime import (
     DERIVED_COLUMNS,
     PARAMETER_PROVIDERS,
@@ -43,6 +46,8 @@ class Batch:
     notes: list[str] = field(default_factory=list)
     history_counts: dict[date, int] | None = None
     sources: list[str] = field(default_factory=list)
+    profile: pd.DataFrame | None = None
+    """The partition profile (raw suites with ``partition_profile`` expectations)."""
 
 
 def plan_chunks(counts: Mapping[date, int], max_rows: int) -> list[tuple[date, ...]]:
@@ -67,33 +72,40 @@ def rows_per_chunk(max_cells: int, columns: int) -> int:
     return max(1, max_cells // max(1, columns))
 
 
-def raw_batch(suite: SuiteSpec, raw_dir: Path, dates: Sequence[date], max_cells: int) -> Batch:
+def raw_batch(
+    suite: SuiteSpec,
+    raw_dir: Path,
+    quarantine_dir: Path,
+    dates: Sequence[date],
+    max_cells: int,
+) -> Batch:
     """Chunks of the run's raw partitions, plus volume history, reference sets, derived
-    columns (only row counts are read up front, from the Parquet footers)."""
-    _, source, entity = suite.asset_key
-    files = partition_files(raw_dir, source, entity)
+    columns (only row counts are read up front, from the Parquet footers) and the partition
+    profile (quarantine shares, identifier shapes)."""
+    _, source, name = suite.asset_key
+    files = partition_files(raw_dir, source, name)
     missing = [d.isoformat() for d in dates if d not in files]
     if missing:
         raise BatchError(
-            f"raw partition(s) {', '.join(missing)} of {source}.{entity} not found under "
-            f"{raw_dir / source / entity}"
+            f"raw partition(s) {', '.join(missing)} of {source}.{name} not found under "
+            f"{raw_dir / source / name}"
         )
     try:
         footers = {d: pq.ParquetFile(files[d]).metadata for d in dates}
     except (pa.ArrowInvalid, OSError) as exc:
-        raise BatchError(f"cannot read raw partitions of {source}.{entity}: {exc}") from exc
+        raise BatchError(f"cannot read raw partitions of {source}.{name}: {exc}") from exc
     counts = {d: footer.num_rows for d, footer in footers.items()}
     columns = max(footer.num_columns for footer in footers.values()) + len(suite.derived_columns)
     last_day = max(dates)
     batch = Batch(chunks=iter(()), sources=[str(files[d]) for d in sorted(dates)])
     needed = {p for e in suite.expectations for p in e.parameters}
-    for name in sorted(needed & PARAMETER_PROVIDERS.keys()):
-        value, note = PARAMETER_PROVIDERS[name](raw_dir, last_day)
+    for param in sorted(needed & PARAMETER_PROVIDERS.keys()):
+        value, note = PARAMETER_PROVIDERS[param](raw_dir, last_day)
         if value is None:
-            batch.unavailable[name] = note
+            batch.unavailable[param] = note
         else:
-            batch.parameters[name] = value
-        batch.notes.append(f"{name}: {note}")
+            batch.parameters[param] = value
+        batch.notes.append(f"{param}: {note}")
     for column in suite.derived_columns:
         if column not in DERIVED_COLUMNS:
             raise BatchError(f"suite {suite.name} names unknown derived column {column!r}")
@@ -103,7 +115,7 @@ def raw_batch(suite: SuiteSpec, raw_dir: Path, dates: Sequence[date], max_cells:
             tables = [pq.read_table(files[d]) for d in days]
             table = pa.concat_tables(tables, promote_options="permissive")
         except (pa.ArrowInvalid, OSError) as exc:
-            raise BatchError(f"cannot read raw partitions of {source}.{entity}: {exc}") from exc
+            raise BatchError(f"cannot read raw partitions of {source}.{name}: {exc}") from exc
         frame = to_frame(table)
         del tables, table
         for column in suite.derived_columns:
@@ -119,7 +131,17 @@ def raw_batch(suite: SuiteSpec, raw_dir: Path, dates: Sequence[date], max_cells:
     max_rows = rows_per_chunk(max_cells, columns)
     batch.chunks = (read(days) for days in plan_chunks(counts, max_rows))
     if any(e.meta.get("volume_band") for e in suite.expectations):
-        batch.history_counts = partition_row_counts(raw_dir, source, entity)
+        batch.history_counts = partition_row_counts(raw_dir, source, name)
+    if any(e.meta.get("dataset") == PROFILE_DATASET for e in suite.expectations):
+        con = duckdb.connect(config=READ_CONFIG)
+        try:
+            batch.profile = partition_profile(
+                entity(source, name), raw_dir, quarantine_dir, dates, con
+            )
+        except ProfileError as exc:
+            raise BatchError(str(exc)) from exc
+        finally:
+            con.close()
     return batch
 
 

@@ -74,7 +74,9 @@ def _validate(
         if not dates:
             raise BatchError("the run has no partition: quality checks validate partitions")
         batch = (
-            raw_batch(suite, settings.raw_dir, dates, settings.gx_chunk_cells)
+            raw_batch(
+                suite, settings.raw_dir, settings.quarantine_dir, dates, settings.gx_chunk_cells
+            )
             if suite.kind == "raw"
             else core_batch(suite, settings.warehouse, dates, settings.gx_chunk_cells)
         )
@@ -103,6 +105,7 @@ def _validate(
         parameters=batch.parameters,
         unavailable=batch.unavailable,
         history_counts=batch.history_counts,
+        profile=batch.profile,
     )
 
 
