@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 import warnings
 from contextlib import AbstractContextManager
 from datetime import date
@@ -22,10 +23,21 @@ from orchestration.settings import Settings, get_settings
 from orchestration.summary import RunOutcome
 
 DAGSTER_YAML = """\
-# Written by `csq prepare`. Run history lives here; telemetry is off.
+# Written by csq (prepare, run, dev). Run history lives here; telemetry is off.
 telemetry:
   enabled: false
+# Runs the daemon launches (UI, schedule, sensor) queue and start one at a time: the
+# warehouse has one writer. `csq run` takes the same run lock (orchestration/run_guard.py).
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 1
+# The daemon marks runs whose worker process died as failed.
+run_monitoring:
+  enabled: true
 """
+WAIT_FOREVER_S = 365 * 86_400.0
 
 DEMO_START = date(2026, 5, 1)
 DEMO_DAYS = 61
@@ -40,10 +52,12 @@ def _venv_bin(name: str) -> str:
 
 
 def ensure_dagster_home(settings: Settings) -> Path:
-    """Create ``DAGSTER_HOME`` with telemetry off (idempotent)."""
+    """Create ``DAGSTER_HOME`` with our ``dagster.yaml`` (idempotent; a ``dagster.yaml`` that
+    csq did not write is left alone)."""
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
+    ours = not config.exists() or config.read_text(encoding="utf-8").startswith("# Written by")
+    if ours and (not config.exists() or config.read_text(encoding="utf-8") != DAGSTER_YAML):
         config.write_text(DAGSTER_YAML, encoding="utf-8")
     return settings.dagster_home
 
@@ -57,13 +71,6 @@ def prepare(settings: Settings) -> Path:
     cmd += ["--profiles-dir", str(project_dir), "--target", settings.dbt_target]
     subprocess.run(cmd, check=True, env={**os.environ, **settings.subprocess_env()})
     return project_dir / "target" / "manifest.json"
-
-
-def complete_delivery_dates(landing: Path) -> list[date]:
-    """Business dates with at least one complete delivery (a ``_manifest.json``)."""
-    from orchestration.lib.manifest import find_complete_deliveries
-
-    return sorted({d.business_date for d in find_complete_deliveries(landing)})
 
 
 PLANNED_EVENTS_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
@@ -83,10 +90,16 @@ def planned_events_per_range(enabled: bool) -> AbstractContextManager[None]:
 
 
 def run_pipeline(
-    settings: Settings, start: date, end: date, *, full_refresh: bool = False
+    settings: Settings,
+    start: date,
+    end: date,
+    *,
+    full_refresh: bool = False,
+    run_id: str | None = None,
 ) -> RunOutcome:
     """Materialise the whole pipeline for ``[start, end]`` in one in-process Dagster run
-    (``full_refresh``: the dbt steps rebuild their incremental models from the raw layer)."""
+    (``full_refresh``: the dbt steps rebuild their incremental models from the raw layer).
+    The run takes the warehouse's run lock itself (its ``warehouse_lock`` resource)."""
     import dagster as dg
 
     settings.apply_to_environ()
@@ -111,6 +124,7 @@ def run_pipeline(
                 "csq/trigger": "cli",
             },
             raise_on_error=False,
+            run_id=run_id,
         )
     checks = [
         {
@@ -157,23 +171,57 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return run_and_report(args.start, args.end, full_refresh=args.full_refresh)
+    return run_and_report(args.start, args.end, full_refresh=args.full_refresh, wait=args.wait)
 
 
 def run_and_report(
-    start: date | None = None, end: date | None = None, *, full_refresh: bool = False
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    full_refresh: bool = False,
+    wait: bool = False,
 ) -> int:
     """``csq run``: the pipeline over the complete deliveries in ``[start, end]`` (open ends:
-    all of them), then the summary; the exit code (0 ok, 1 failed, 2 nothing to run)."""
-    from orchestration.summary import print_summary, run_summary
+    all of them), then the summary; the exit code (0 ok, 1 failed, 2 nothing to run, 3 another
+    run holds the warehouse). Holds the run lock from before the first read to the summary;
+    ``wait``: wait for another run to finish instead of exiting."""
+    from orchestration.lib.run_lock import WarehouseBusy, warehouse_lock
 
     settings = get_settings()
-    dates = complete_delivery_dates(settings.landing_dir)
+    run_id = str(uuid.uuid4())
+    try:
+        with warehouse_lock(
+            settings.home, run_id, WAIT_FOREVER_S if wait else settings.lock_wait_s
+        ):
+            return _run_holding_the_lock(settings, run_id, start, end, full_refresh)
+    except WarehouseBusy as exc:
+        print(f"csq run: {exc}", file=sys.stderr)
+        return 3
+
+
+def _run_holding_the_lock(
+    settings: Settings, run_id: str, start: date | None, end: date | None, full_refresh: bool
+) -> int:
+    import dagster as dg
+
+    from orchestration.defs.ingest.landing import landing_scan
+    from orchestration.run_guard import clean_up_after_killed_runs
+    from orchestration.summary import print_summary, run_summary
+
+    settings.apply_to_environ()
+    ensure_dagster_home(settings)
+    for line in clean_up_after_killed_runs(settings, dg.DagsterInstance.get(), run_id).lines():
+        print(f"cleanup: {line}")
+    scan = landing_scan(settings)
+    dates = sorted({d.business_date for d in scan.complete})
     dates = [d for d in dates if (start is None or d >= start) and (end is None or d <= end)]
     if not dates:
         print(f"No complete deliveries in {settings.landing_dir} for the requested dates.")
+        for item in scan.ignored:
+            print(f"   ignored {item}")
         return 2
-    outcome = run_pipeline(settings, dates[0], dates[-1], full_refresh=full_refresh)
+    outcome = run_pipeline(settings, dates[0], dates[-1], full_refresh=full_refresh, run_id=run_id)
+    outcome.ignored = [str(i) for i in scan.ignored]
     summary = run_summary(settings, outcome)
     print_summary(summary)
     return 0 if outcome.success else 1
@@ -199,7 +247,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         print(report)
         marker.write_text(json.dumps(wanted), encoding="utf-8")
-    return run_and_report()
+    return run_and_report(wait=args.wait)
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -242,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild dbt's incremental models from the whole raw layer (dbt --full-refresh)",
     )
+    r.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another run holds the warehouse, wait for it (default: exit at once, code 3)",
+    )
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("demo", help="generate sample deliveries (if needed) and run")
@@ -249,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--days", type=int, default=DEMO_DAYS)
     d.add_argument("--agents", type=int, default=DEMO_AGENTS)
     d.add_argument("--seed", type=int, default=42)
+    d.add_argument("--wait", action="store_true", help="wait for a run that holds the warehouse")
     d.set_defaults(func=cmd_demo)
 
     u = sub.add_parser("dev", help="start the Dagster UI (127.0.0.1:3000 by default)")

@@ -106,6 +106,9 @@ class Entity:
     description: str = ""
     version_column: str | None = None
     """For ``delta`` entities: the column that orders versions of the same key."""
+    planned: bool = False
+    """Rows are plans (a schedule), so their timestamps may lie after the business date;
+    elsewhere a timestamp after the business date's next day is quarantined."""
 
     @property
     def file(self) -> str:
@@ -591,6 +594,7 @@ ENTITIES: tuple[Entity, ...] = (
             _c("ends_at", "ts"),
         ),
         "Workforce-management schedule: shifts and the planned activities inside them.",
+        planned=True,
     ),
 )
 

@@ -9,6 +9,7 @@ from orchestration.defs.ingest import build_daily_schedule, build_ingest_sensor,
 from orchestration.defs.publish import build_publish_asset
 from orchestration.defs.quality import quality_checks
 from orchestration.partitions import business_date_partitions
+from orchestration.run_guard import RESOURCE_KEY, WarehouseLockResource
 from orchestration.settings import get_settings
 
 get_settings().apply_to_environ()  # dbt (a child process) sees the same configuration
@@ -37,5 +38,5 @@ defs = dg.Definitions(
     jobs=[csq_pipeline],
     sensors=[build_ingest_sensor(csq_pipeline)],
     schedules=[build_daily_schedule(csq_pipeline)],
-    resources={"dbt": dbt_resource()},
+    resources={"dbt": dbt_resource(), RESOURCE_KEY: WarehouseLockResource()},
 )

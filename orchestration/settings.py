@@ -40,6 +40,12 @@ class Settings:
     (``CSQ_GX_CHUNK_CELLS``): a run's partitions are validated in chunks of whole partitions
     up to this size, so a wide table (calls: 22 columns) gets fewer rows per chunk than a
     narrow one (agent states: 11)."""
+    lock_wait_s: float = 0.0
+    """How long a run waits for another run of the same home to finish (``CSQ_LOCK_WAIT_S``;
+    0: fail at once with "another run ... holds the warehouse")."""
+    failpoints: frozenset[str] = frozenset()
+    """Fault-injection points where the process stops and waits to be killed
+    (``CSQ_FAILPOINTS``, comma-separated; for crash tests only, e.g. ``journal.staged``)."""
 
     @property
     def salt_is_demo(self) -> bool:
@@ -65,6 +71,11 @@ class Settings:
         return self.lake_dir / "audit"
 
     @property
+    def journal_dir(self) -> Path:
+        """Unfinished multi-file writes (``lib/journal.py``): empty between runs."""
+        return self.audit_dir / "journal"
+
+    @property
     def published_dir(self) -> Path:
         return self.home / "published"
 
@@ -87,6 +98,7 @@ class Settings:
             "CSQ_PII_SALT": self.pii_salt,
             "CSQ_DBT_TARGET": self.dbt_target,
             "CSQ_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "CSQ_FAILPOINTS": ",".join(sorted(self.failpoints)),
             "DAGSTER_HOME": str(self.dagster_home),
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -123,6 +135,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dbt_target=env.get("CSQ_DBT_TARGET", "dev"),
         duckdb_memory_limit=env.get("CSQ_DUCKDB_MEMORY_LIMIT") or "1GB",
         gx_chunk_cells=int(env.get("CSQ_GX_CHUNK_CELLS") or 6_000_000),
+        lock_wait_s=float(env.get("CSQ_LOCK_WAIT_S") or 0),
+        failpoints=frozenset(p for p in (env.get("CSQ_FAILPOINTS") or "").split(",") if p),
     )
 
 

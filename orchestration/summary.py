@@ -30,6 +30,8 @@ class RunOutcome:
     end: date
     checks: list[dict[str, Any]] = field(default_factory=list)
     failure: str | None = None
+    ignored: list[str] = field(default_factory=list)
+    """Landing-folder entries that are not deliveries of the run's window, with the reason."""
 
 
 def entity_quarantine(settings: Settings, start: date, end: date) -> dict[str, dict[str, Any]]:
@@ -116,7 +118,8 @@ def run_summary(settings: Settings, outcome: RunOutcome) -> dict[str, Any]:
     published = database_counts(settings.published_db)
     failed_checks = [c for c in outcome.checks if not c["passed"]]
     summary = {
-        "run": {k: str(v) for k, v in asdict(outcome).items() if k != "checks"},
+        "run": {k: str(v) for k, v in asdict(outcome).items() if k not in ("checks", "ignored")},
+        "ignored_in_landing": outcome.ignored,
         "rows": {
             "raw": sum(e["loaded"] for e in by_entity.values()),
             "quarantined": sum(e["quarantined"] for e in by_entity.values()),
@@ -167,6 +170,10 @@ def print_summary(summary: dict[str, Any]) -> None:
             f"   {name:<26} {e['loaded']:>11,} {e['quarantined']:>9,} "
             f"{e['quarantined_share']:>8.2%}" + (f"  {reasons}" if reasons else "")
         )
+    if summary["ignored_in_landing"]:
+        print("-- ignored in the landing folder (never loaded, never part of a run)")
+        for item in summary["ignored_in_landing"]:
+            print(f"   {item}")
     for r in summary["rejected_deliveries"]:
         print(f"-- REJECTED delivery {r['source']} {r['date']}: {r['message']}")
     checks = summary["checks"]

@@ -19,6 +19,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pytest
+from helpers.dagster_resources import run_resources
 
 from orchestration.contract import LINEAGE_COLUMNS, SOURCES, entity
 from orchestration.settings import Settings, get_settings
@@ -72,7 +73,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
             assert not load_deliveries(settings, source, days, load_id="lineage").rejected
         result = dg.materialize(
             [dbt_warehouse_models, dbt_kpi_marts],
-            resources={"dbt": dbt_resource()},
+            resources={"dbt": dbt_resource(), **run_resources(settings)},
             partition_key=START.isoformat(),
             selection=SELECTION,  # both steps, kept small for speed
         )

@@ -16,7 +16,7 @@ import pytest
 from orchestration.contract import SOURCES, entity
 from orchestration.defs.ingest.loader import load_deliveries
 from orchestration.defs.quality.profile import partition_profile
-from orchestration.lib.manifest import find_complete_deliveries
+from orchestration.lib.manifest import scan_landing
 from orchestration.settings import Settings, load_settings
 from synthetic import generate
 
@@ -39,7 +39,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[dic
             load_deliveries(
                 originals, rec["source"], [date.fromisoformat(rec["business_date"])], "first"
             )
-    dates = sorted({d.business_date for d in find_complete_deliveries(settings.landing_dir)})
+    complete = scan_landing(settings.landing_dir, SOURCES).complete
+    dates = sorted({d.business_date for d in complete})
     for source in SOURCES:
         load_deliveries(settings, source, dates, "main")
     return settings, records, originals

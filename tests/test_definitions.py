@@ -85,3 +85,31 @@ def test_code_location_allocates_arrow_buffers_with_the_system_allocator() -> No
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "system"
+
+
+def test_every_step_holds_the_warehouse_run_lock(defs: dg.Definitions) -> None:
+    """The run lock is a resource every asset and check step requires, so a run launched from
+    the UI, the schedule or the sensor holds it like ``csq run`` does."""
+    from orchestration.run_guard import RESOURCE_KEY
+
+    job = defs.resolve_job_def("csq_pipeline")
+    steps = [n.definition for n in job.graph.node_dict.values()]
+    assert len(steps) >= 10
+    for op in steps:
+        assert RESOURCE_KEY in op.required_resource_keys, op.name
+
+
+def test_daemon_launched_runs_queue_one_at_a_time(tmp_path) -> None:
+    import yaml
+
+    from orchestration.cli import ensure_dagster_home
+    from orchestration.settings import load_settings
+
+    settings = load_settings({"CSQ_HOME": str(tmp_path), "CSQ_PII_SALT": "t"})
+    config = yaml.safe_load((ensure_dagster_home(settings) / "dagster.yaml").read_text())
+    assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
+    assert config["run_coordinator"]["config"]["max_concurrent_runs"] == 1
+    assert config["run_monitoring"]["enabled"] is True
+    assert config["telemetry"]["enabled"] is False
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"

@@ -51,9 +51,14 @@ def test_an_unparseable_first_delivery_fails_the_run_and_publishes_nothing(tmp_p
         return subprocess.run([CSQ, *args], env=env, capture_output=True, text=True, timeout=900)
 
     landing = home / "landing"
-    gen = csq("generate", "--out", str(landing), "--start", DAY.isoformat(), "--days", "1")
+    gen = csq(
+        "generate", "--out", str(landing), "--start", str(DAY), "--days", "1", "--agents", "20"
+    )
     assert gen.returncode == 0, gen.stderr[-3000:]
     n = _spoil_every_hire_date(landing / "hr" / DAY.isoformat())
+    for stray in ("zz_unknown/2027-06-01", "crm/0001-01-01"):  # never widen the run
+        (landing / stray).mkdir(parents=True)
+        (landing / stray / "_manifest.json").write_text("{}", encoding="utf-8")
 
     run = csq("run")
     out = run.stdout + run.stderr
@@ -61,6 +66,12 @@ def test_an_unparseable_first_delivery_fails_the_run_and_publishes_nothing(tmp_p
     assert "== csq run FAILED" in run.stdout
     assert not (home / "published" / "marts.duckdb").exists()
     summary = json.loads((home / "reports" / "last_run_summary.json").read_text())
+    assert (summary["run"]["start"], summary["run"]["end"]) == (DAY.isoformat(), DAY.isoformat())
+    assert summary["ignored_in_landing"] == [
+        "crm/0001-01-01: before the first partition (2025-01-01, CSQ_PARTITIONS_START)",
+        "zz_unknown: not a source of the contract (crm, telephony, survey, hr)",
+    ]
+    assert "ignored in the landing folder" in run.stdout
     employees = summary["raw_by_entity"]["hr.employees"]
     assert (employees["loaded"], employees["quarantined"]) == (0, n)
     assert employees["top_reasons"] == {"bad_type:hire_date": n}

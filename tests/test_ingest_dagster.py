@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from helpers.dagster_resources import run_resources
 from helpers.delivery import valid_row, write_delivery
 
 from orchestration.contract import entities
@@ -76,7 +77,10 @@ def test_range_run_loads_complete_days_and_reports_counts(settings: Settings) ->
     write_delivery(settings.landing_dir, "crm", D2, {"tickets": [*t[1:], t[1]]})
     write_delivery(settings.landing_dir, "crm", D3, {"tickets": t}, manifest=False)
     result = dg.materialize(
-        [_crm_assets()], instance=dg.DagsterInstance.ephemeral(), tags=RANGE_TAGS
+        [_crm_assets()],
+        instance=dg.DagsterInstance.ephemeral(),
+        tags=RANGE_TAGS,
+        resources=run_resources(settings),
     )
     assert result.success
     meta = _metadata(result, "tickets")
@@ -118,7 +122,10 @@ def test_long_range_lists_its_files_in_the_load_audit_only(
     write_delivery(settings.landing_dir, "crm", D2, {"tickets": t[1:]})
     write_delivery(settings.landing_dir, "crm", D3, {"tickets": t}, manifest=False)
     result = dg.materialize(
-        [_crm_assets()], instance=dg.DagsterInstance.ephemeral(), tags=RANGE_TAGS
+        [_crm_assets()],
+        instance=dg.DagsterInstance.ephemeral(),
+        tags=RANGE_TAGS,
+        resources=run_resources(settings),
     )
     assert result.success
     meta = _metadata(result, "tickets")
@@ -147,6 +154,7 @@ def test_rejected_day_fails_the_run_after_loading_the_good_ones(settings: Settin
         [_crm_assets()],
         instance=dg.DagsterInstance.ephemeral(),
         tags=RANGE_TAGS,
+        resources=run_resources(settings),
         raise_on_error=False,
     )
     assert not result.success
@@ -171,7 +179,9 @@ def _job() -> dg.UnresolvedAssetJobDefinition:
 def test_sensor_requests_one_run_per_date_and_again_after_a_resend(settings: Settings) -> None:
     job = _job()
     sensor = build_ingest_sensor(job)
-    repo = dg.Definitions(assets=raw_assets, jobs=[job], sensors=[sensor]).get_repository_def()
+    repo = dg.Definitions(
+        assets=raw_assets, jobs=[job], sensors=[sensor], resources=run_resources(settings)
+    ).get_repository_def()
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
     assert sensor.name == "new_deliveries_sensor"
 
@@ -196,9 +206,12 @@ def test_sensor_requests_one_run_per_date_and_again_after_a_resend(settings: Set
     assert resent.run_key != first.run_key
 
 
-def test_daily_schedule_runs_yesterday_at_six_shanghai() -> None:
+def test_daily_schedule_runs_yesterday_at_six_shanghai(settings: Settings) -> None:
     defs = dg.Definitions(
-        assets=raw_assets, jobs=[_job()], schedules=[build_daily_schedule(_job())]
+        assets=raw_assets,
+        jobs=[_job()],
+        schedules=[build_daily_schedule(_job())],
+        resources=run_resources(settings),
     )
     schedule = defs.resolve_schedule_def("daily_ingest_schedule")
     assert schedule.cron_schedule == "0 6 * * *"

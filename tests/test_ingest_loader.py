@@ -240,6 +240,72 @@ def test_gb18030_rare_characters_survive(settings: Settings) -> None:
     assert row["full_name"] == name and row["hire_date"] == date(2019, 3, 1)
 
 
+def test_long_fields_load_up_to_the_documented_maximum_and_are_quarantined_above(
+    settings: Settings,
+) -> None:
+    from orchestration.lib.csv_records import MAX_FIELD_CHARS
+
+    def post(i: int, comment: str) -> dict[str, object]:
+        return valid_row("survey", "post_contact", i, comment=comment)
+
+    long_ok = "好" * 131_073  # above Python csv's default limit, below ours
+    rows = [post(0, long_ok), post(1, "x" * (MAX_FIELD_CHARS + 1)), post(2, "ok")]
+    write_delivery(settings.landing_dir, "survey", DAY, {"post_contact": rows})
+    load_delivery(settings, "survey", DAY, "load-1")
+    assert {r["line_no"]: r["reason"] for r in _quarantine(settings, "survey", "post_contact")} == {
+        3: "field_too_long"
+    }
+    loaded = {r["_line_no"]: r["comment"] for r in _raw(settings, "survey", "post_contact")}
+    assert loaded == {2: long_ok, 4: "ok"}
+
+
+def test_a_utf8_row_in_a_gb18030_file_is_quarantined_not_loaded_as_mojibake(
+    settings: Settings,
+) -> None:
+    """One row written as UTF-8 inside a GB18030 export: decoded as GB18030 it would be
+    mojibake (and, in a PII column, a different pseudonym)."""
+    rows = [
+        valid_row("hr", "employees", 0, full_name="王小明", site="上海"),
+        valid_row("hr", "employees", 1, full_name="李娜", site="北京"),
+        valid_row("hr", "employees", 2, full_name="张伟", site="广州"),
+    ]
+    folder = write_delivery(settings.landing_dir, "hr", DAY, {"employees": rows})
+    path = folder / "employees.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2].decode("gb18030").encode("utf-8")  # the second data row as UTF-8
+    path.write_bytes(b"\n".join(lines))
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    for f in manifest["files"]:
+        if f["entity"] == "employees":
+            f["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (folder / "_manifest.json").write_text(json.dumps(manifest))
+
+    result = load_delivery(settings, "hr", DAY, "load-1")
+    assert result.files["employees"].encoding == "gb18030"
+    (q,) = _quarantine(settings, "hr", "employees")
+    assert (q["line_no"], q["reason"]) == (3, "suspect_encoding")
+    assert [r["full_name"] for r in _raw(settings, "hr", "employees")] == ["王小明", "张伟"]
+
+
+def test_timestamps_after_the_next_day_are_quarantined_except_in_plans(settings: Settings) -> None:
+    """A delivery of 2026-03-14 knows events up to the end of 03-15 (Asia/Shanghai)."""
+    rows = [
+        valid_row("survey", "post_contact", 0, responded_at="2026-03-15 23:59:59"),
+        valid_row("survey", "post_contact", 1, responded_at="2026-03-16 00:00:00"),
+        valid_row("survey", "post_contact", 2, responded_at="2099-01-01 10:00:00"),
+    ]
+    write_delivery(settings.landing_dir, "survey", DAY, {"post_contact": rows})
+    load_delivery(settings, "survey", DAY, "load-1")
+    assert {r["line_no"]: r["reason"] for r in _quarantine(settings, "survey", "post_contact")} == {
+        3: "future_timestamp:responded_at",
+        4: "future_timestamp:responded_at",
+    }
+    next_week = valid_row("hr", "schedules", 0, starts_at="2026-03-21 09:00:00")
+    write_delivery(settings.landing_dir, "hr", DAY, {"schedules": [next_week]})
+    load_delivery(settings, "hr", DAY, "load-2")
+    assert len(_raw(settings, "hr", "schedules")) == 1  # a schedule is a plan
+
+
 def test_every_entity_gets_raw_and_quarantine_partitions_even_empty(settings: Settings) -> None:
     write_delivery(settings.landing_dir, "survey", DAY, {})
     result = load_delivery(settings, "survey", DAY, "load-1")

@@ -11,12 +11,14 @@ import pyarrow.parquet as pq
 import pytest
 from helpers.delivery import valid_row, write_delivery
 
+from orchestration.contract import SOURCES
 from orchestration.lib import atomic
 from orchestration.lib.atomic import write_parquet_atomic
 from orchestration.lib.manifest import (
     DeliveryError,
-    find_complete_deliveries,
+    LandingScan,
     read_manifest,
+    scan_landing,
     verify_file,
 )
 
@@ -29,13 +31,68 @@ def test_only_complete_deliveries_in_date_folders_are_found(tmp_path: Path) -> N
     write_delivery(tmp_path, "telephony", date(2026, 3, 15), {})
     (tmp_path / "crm" / "not-a-date").mkdir()
     (tmp_path / "crm" / "2026-3-16").mkdir()
-    found = find_complete_deliveries(tmp_path)
+    found = scan_landing(tmp_path, SOURCES).complete
     assert [(r.source, r.business_date) for r in found] == [
         ("crm", DAY),
         ("telephony", date(2026, 3, 15)),
     ]
-    assert [r.source for r in find_complete_deliveries(tmp_path, "telephony")] == ["telephony"]
-    assert find_complete_deliveries(tmp_path / "missing") == []
+    assert [r.source for r in scan_landing(tmp_path, ["telephony"]).complete] == ["telephony"]
+    assert scan_landing(tmp_path / "missing", SOURCES) == LandingScan([], [])
+
+
+def test_strays_are_ignored_with_their_reason_and_never_widen_the_window(tmp_path: Path) -> None:
+    """Only the contract's sources, real calendar dates inside [first partition, last ended
+    day]; everything else is listed with why (and hidden files are skipped)."""
+    write_delivery(tmp_path, "crm", DAY, {})
+    for stray in ("zz_unknown/2027-06-01", "crm/0001-01-01", "crm/2026-02-30", "crm/2027-06-01"):
+        (tmp_path / stray).mkdir(parents=True)
+        (tmp_path / stray / "_manifest.json").write_text("{}")
+    write_delivery(tmp_path, "hr", DAY, {}, manifest=False)
+    (tmp_path / "README.txt").write_text("not a delivery")
+    (tmp_path / ".demo.json").write_text("{}")
+    outside = write_delivery(tmp_path / "elsewhere", "survey", DAY, {})
+    (tmp_path / "survey").mkdir()
+    (tmp_path / "survey" / DAY.isoformat()).symlink_to(outside, target_is_directory=True)
+
+    scan = scan_landing(tmp_path, SOURCES, earliest=date(2025, 1, 1), latest=date(2026, 12, 1))
+    assert [(r.source, r.business_date) for r in scan.complete] == [("crm", DAY)]
+    reasons = {i.path: i.reason for i in scan.ignored}
+    assert set(reasons) == {
+        "README.txt",
+        "crm/0001-01-01",
+        "crm/2026-02-30",
+        "crm/2027-06-01",
+        "elsewhere",
+        "hr/2026-03-14",
+        "survey/2026-03-14",
+        "zz_unknown",
+    }
+    assert reasons["zz_unknown"] == "not a source of the contract (crm, telephony, survey, hr)"
+    assert reasons["crm/0001-01-01"].startswith("before the first partition (2025-01-01")
+    assert reasons["crm/2026-02-30"].startswith("not a business date folder")
+    assert reasons["crm/2027-06-01"].startswith("after the last business date that has ended")
+    assert reasons["hr/2026-03-14"].startswith("incomplete: no _manifest.json")
+    assert reasons["survey/2026-03-14"].startswith(f"a symbolic link (to {outside}): refused")
+
+
+def test_a_symlinked_delivery_or_file_is_rejected_by_the_loader(tmp_path: Path) -> None:
+    from orchestration.defs.ingest.loader import DeliveryRejected, load_delivery
+    from orchestration.settings import load_settings
+
+    settings = load_settings({"CSQ_HOME": str(tmp_path / "home"), "CSQ_PII_SALT": "t"})
+    outside = write_delivery(tmp_path / "elsewhere", "survey", DAY, {})
+    (settings.landing_dir / "survey").mkdir(parents=True)
+    (settings.landing_dir / "survey" / DAY.isoformat()).symlink_to(outside, True)
+    with pytest.raises(DeliveryRejected, match=r"symlink: survey/2026-03-14: a symbolic link"):
+        load_delivery(settings, "survey", DAY, "load-1")
+
+    folder = write_delivery(settings.landing_dir, "hr", DAY, {})
+    target = tmp_path / "teams.csv"
+    (folder / "teams.csv").rename(target)
+    (folder / "teams.csv").symlink_to(target)
+    with pytest.raises(DeliveryRejected, match=r"symlink: hr/2026-03-14/teams.csv"):
+        load_delivery(settings, "hr", DAY, "load-1")
+    assert not list(settings.raw_dir.glob("*/*/business_date=2026-03-14"))
 
 
 def test_manifest_is_read_with_generated_at_in_utc(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from helpers.dagster_resources import run_resources
 
 from orchestration.defs.publish import PublishError, TableRef, build_publish_asset, publish
 from orchestration.settings import load_settings
@@ -151,7 +152,7 @@ def test_publish_asset_depends_on_marts_and_publishes(tmp_path: Path) -> None:
     }
     assert asset.group_names_by_key[dg.AssetKey(["published", "marts"])] == "publish"
     start = time.time()
-    result = dg.materialize([asset], partition_key="2026-03-14")
+    result = dg.materialize([asset], partition_key="2026-03-14", resources=run_resources(settings))
     assert result.success and time.time() - start < 60
     con = duckdb.connect(str(settings.published_db), read_only=True)
     assert con.execute("select offered from kpi_queue_daily").fetchall() == [(4,)]

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from helpers.dagster_resources import run_resources
 from test_quality_gate import _qa_row, _warehouse
 
 from orchestration.defs.quality.checks import CHECK_NAME, build_check_step
@@ -69,7 +70,9 @@ def test_blocking_check_gates_the_kpi_step(tmp_path: Path, critical_score: float
     rows.append(_qa_row(99, DAY, critical_score, critical=True))
     _warehouse(settings.warehouse, rows)
     _items(settings.warehouse, len(rows))
-    result = dg.materialize(defs, partition_key=DAY.isoformat(), raise_on_error=False)
+    result = dg.materialize(
+        defs, partition_key=DAY.isoformat(), raise_on_error=False, resources=run_resources(settings)
+    )
     evaluations = {e.asset_key: e for e in result.get_asset_check_evaluations()}
     assert evaluations.keys() == {FACT, ITEMS}
     assert {e.check_name for e in evaluations.values()} == {CHECK_NAME}
@@ -100,7 +103,10 @@ def test_one_check_of_a_step_runs_alone(tmp_path: Path) -> None:
     _warehouse(settings.warehouse, rows)
     _items(settings.warehouse, len(rows))
     result = dg.materialize(
-        defs, partition_key=DAY.isoformat(), selection=dg.AssetSelection.assets(ITEMS)
+        defs,
+        partition_key=DAY.isoformat(),
+        selection=dg.AssetSelection.assets(ITEMS),
+        resources=run_resources(settings),
     )
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.asset_key == ITEMS and evaluation.passed

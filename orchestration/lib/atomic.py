@@ -23,16 +23,16 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         pq.write_table(table, tmp, **PARQUET_OPTIONS)  # type: ignore[arg-type]
-        _fsync_file(tmp)
+        fsync_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return path
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -40,7 +40,7 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Persist the rename itself (a no-op where directories cannot be opened)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -52,3 +52,20 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+TEMP_GLOBS = (".*.tmp", ".*.staged")
+"""Names of files being written (atomic writes, journal-staged files): never data."""
+
+
+def remove_leftovers(root: Path, globs: tuple[str, ...] = TEMP_GLOBS) -> list[Path]:
+    """Delete the half-written files a killed process left under ``root`` (call only while no
+    writer runs, i.e. under the run lock, after journal recovery); returns what was deleted."""
+    removed = []
+    if root.is_dir():
+        for pattern in globs:
+            for path in root.rglob(pattern):
+                if path.is_file():
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
+    return sorted(removed)

@@ -12,6 +12,11 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+MAX_FIELD_CHARS = 1_048_576
+"""The longest field a record may have (1 Mi characters; Python's csv stops at 131,072 by
+default). No contract column holds anything near it (free-text comments are sentences); a
+longer field is a broken export, quarantined as ``field_too_long``."""
+
 
 @dataclass(frozen=True)
 class MalformedRecord:
@@ -20,6 +25,13 @@ class MalformedRecord:
     first_line: int
     last_line: int
     error: str
+
+    @property
+    def reason(self) -> str:
+        """The quarantine reason: ``field_too_long`` or ``malformed_csv``."""
+        return (
+            "field_too_long" if "field larger than field limit" in self.error else "malformed_csv"
+        )
 
 
 @dataclass
@@ -50,6 +62,7 @@ class CsvRecords:
 def split_records(text: str) -> CsvRecords:
     """Split ``text`` (one decoded CSV file) into header and records (RFC 4180, strict)."""
     lines = io.StringIO(text, newline="").readlines()
+    csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(lines, strict=True)
     out = CsvRecords(header=None, lines=lines)
     previous_end = 0

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -84,23 +86,89 @@ def delivery_folder(landing: Path, source: str, business_date: date) -> Path:
     return landing / source / business_date.isoformat()
 
 
-def find_complete_deliveries(landing: Path, source: str | None = None) -> list[DeliveryRef]:
-    """Deliveries with a ``_manifest.json``, sorted by (source, date). Folders that are not
-    ``<source>/<YYYY-MM-DD>`` and folders without a manifest (incomplete) are ignored."""
-    found: list[DeliveryRef] = []
+@dataclass(frozen=True)
+class Ignored:
+    """A path in the landing folder that is not (yet) a delivery, and why."""
+
+    path: str
+    """Relative to the landing folder."""
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class LandingScan:
+    """What the landing folder holds: complete deliveries, and everything else with a reason
+    (unknown sources, folders that are no real date or lie outside the window, incomplete
+    deliveries, symbolic links). Only ``complete`` ever reaches a run."""
+
+    complete: list[DeliveryRef]
+    ignored: list[Ignored]
+
+
+def scan_landing(
+    landing: Path,
+    sources: Sequence[str],
+    earliest: date | None = None,
+    latest: date | None = None,
+) -> LandingScan:
+    """Deliveries ``<source>/<YYYY-MM-DD>/`` of the contract's ``sources`` with a manifest and
+    a business date in ``[earliest, latest]``, sorted by (source, date). Hidden entries (a
+    leading dot) are skipped silently; everything else that is not such a delivery is listed
+    in ``ignored`` with its reason. Symbolic links are refused (never followed): a delivery is
+    a real folder of the landing area, so lineage names the files that were read."""
+    scan = LandingScan([], [])
     if not landing.is_dir():
-        return found
-    for source_dir in sorted(p for p in landing.iterdir() if p.is_dir()):
-        if source is not None and source_dir.name != source:
-            continue
-        for day_dir in sorted(p for p in source_dir.iterdir() if p.is_dir()):
-            try:
-                day = date.fromisoformat(day_dir.name)
-            except ValueError:
-                continue
-            if day_dir.name == day.isoformat() and (day_dir / MANIFEST_NAME).is_file():
-                found.append(DeliveryRef(source_dir.name, day, day_dir))
-    return found
+        return scan
+    for source_dir in sorted(p for p in landing.iterdir() if not p.name.startswith(".")):
+        rel = source_dir.name
+        if source_dir.is_symlink():
+            scan.ignored.append(Ignored(rel, symlink_refusal(source_dir)))
+        elif not source_dir.is_dir():
+            scan.ignored.append(Ignored(rel, "a file, not a source folder"))
+        elif source_dir.name not in sources:
+            known = ", ".join(sources)
+            scan.ignored.append(Ignored(rel, f"not a source of the contract ({known})"))
+        else:
+            for day_dir in sorted(p for p in source_dir.iterdir() if not p.name.startswith(".")):
+                ref, why = _delivery(day_dir, earliest, latest)
+                if ref is not None:
+                    scan.complete.append(ref)
+                else:
+                    scan.ignored.append(Ignored(f"{rel}/{day_dir.name}", why))
+    return scan
+
+
+def _delivery(
+    day_dir: Path, earliest: date | None, latest: date | None
+) -> tuple[DeliveryRef | None, str]:
+    if day_dir.is_symlink():
+        return None, symlink_refusal(day_dir)
+    if not day_dir.is_dir():
+        return None, "a file, not a delivery folder"
+    try:
+        day = date.fromisoformat(day_dir.name)
+    except ValueError:
+        day = None
+    if day is None or day_dir.name != day.isoformat():
+        return None, "not a business date folder (YYYY-MM-DD, a real calendar date)"
+    if earliest is not None and day < earliest:
+        return None, f"before the first partition ({earliest}, CSQ_PARTITIONS_START)"
+    if latest is not None and day > latest:
+        return None, f"after the last business date that has ended ({latest}, Asia/Shanghai)"
+    if not (day_dir / MANIFEST_NAME).is_file():
+        return None, f"incomplete: no {MANIFEST_NAME} yet (the source writes it last)"
+    return DeliveryRef(day_dir.parent.name, day, day_dir), ""
+
+
+def symlink_refusal(path: Path) -> str:
+    """Why a symbolic link in the landing folder is not read."""
+    return (
+        f"a symbolic link (to {os.readlink(path)}): refused, deliveries must be real files in "
+        "the landing folder so that lineage names what was read; copy them in"
+    )
 
 
 def read_manifest(folder: Path, landing: Path, default_tz: str = "UTC") -> Manifest:
@@ -111,6 +179,8 @@ def read_manifest(folder: Path, landing: Path, default_tz: str = "UTC") -> Manif
     """
     path = folder / MANIFEST_NAME
     rel = _relative(path, landing)
+    if path.is_symlink():
+        raise DeliveryError("symlink", rel, symlink_refusal(path))
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
@@ -152,6 +222,8 @@ def verify_file(folder: Path, entry: ManifestFile, landing: Path) -> VerifiedFil
     header excluded, malformed records included)."""
     path = folder / entry.file
     rel = _relative(path, landing)
+    if path.is_symlink():
+        raise DeliveryError("symlink", rel, symlink_refusal(path))
     if not path.is_file():
         raise DeliveryError("missing_file", rel, "listed in the manifest but not delivered")
     data = path.read_bytes()

@@ -24,6 +24,8 @@ from orchestration.partitions import SINGLE_RUN_BACKFILL, business_date_partitio
 from orchestration.settings import get_settings
 
 KPI_SELECTION = "path:models/marts/kpi"
+# Both steps take ``warehouse_lock`` (the run lock of CSQ_HOME, ``orchestration/run_guard.py``)
+# only so that the run holds it: they never use it.
 DBT_STEPS = ("dbt_warehouse_models", "dbt_kpi_marts")
 """The two dbt steps (op names), in run order."""
 LINEAGE_CACHE = Path("cache", "dbt_column_lineage.json")
@@ -148,7 +150,10 @@ def _build(
     backfill_policy=SINGLE_RUN_BACKFILL,
 )
 def dbt_warehouse_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    config: DbtBuildConfig,
+    warehouse_lock: dg.ResourceParam[object],
 ):
     """Staging (typed, deduplicated, pseudonymised), intermediate and core (dims and facts)."""
     yield from _build(context, dbt, config)
@@ -163,6 +168,11 @@ def dbt_warehouse_models(
     partitions_def=business_date_partitions(),
     backfill_policy=SINGLE_RUN_BACKFILL,
 )
-def dbt_kpi_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_kpi_marts(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    config: DbtBuildConfig,
+    warehouse_lock: dg.ResourceParam[object],
+):
     """The ``kpi_`` marts BI reads; built only after the blocking checks upstream passed."""
     yield from _build(context, dbt, config)

@@ -38,8 +38,9 @@ class CsqDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> CsqDbtCliResource:
-    """The dbt CLI resource, running the venv's dbt against the project."""
+    """The dbt CLI resource, running the venv's dbt against the project through ``csq-dbt``
+    (``lib/child_process.py``: dbt dies with the run process, never lingers as an orphan)."""
     return CsqDbtCliResource(
         project_dir=dbt_project,
-        dbt_executable=str(Path(sys.executable).parent / "dbt"),
+        dbt_executable=str(Path(sys.executable).parent / "csq-dbt"),
     )

@@ -72,6 +72,7 @@ def build_raw_source_assets(source: str) -> dg.AssetsDefinition:
         backfill_policy=SINGLE_RUN_BACKFILL,
         can_subset=False,
         description=f"Load the {source} deliveries of the partition range into the raw layer.",
+        required_resource_keys={"warehouse_lock"},
     )
     def _raw_source(
         context: dg.AssetExecutionContext,

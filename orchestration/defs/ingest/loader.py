@@ -1,11 +1,12 @@
 """Load one delivery (source x business date) from the landing folder into the raw layer.
 
 Pure Python (no Dagster). Layout, types, quarantine rules and load audit:
-``docs/raw-layer.md``. In short: verify the whole delivery first (manifest, every file's
-presence, sha256, encoding, data-row count, header); any problem rejects the whole delivery
-(only a load-audit record is written, :class:`DeliveryRejected` is raised). Otherwise parse
-every file (:mod:`.parse`), then write one raw and one quarantine ``data.parquet`` per entity
-(always, even empty; each atomically) and finally the load audit.
+``docs/raw-layer.md``. In short: verify the whole delivery first (no symbolic link, manifest,
+every file's presence, sha256, encoding, data-row count, header); any problem rejects the whole
+delivery (only a load-audit record is written, :class:`DeliveryRejected` is raised). Otherwise
+parse every file (:mod:`.parse`), then write one raw and one quarantine ``data.parquet`` per
+entity (always, even empty) and the load audit as one unit (``lib/journal.py``): a load killed
+half-way is undone or finished by :func:`recover_loads` at the start of the next run.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import pyarrow as pa
 from orchestration.contract import LINEAGE_COLUMNS, SOURCES, Entity, entities
 from orchestration.defs.ingest.parse import ParsedFile, parse_records
 from orchestration.lib.atomic import write_parquet_atomic
+from orchestration.lib.failpoint import pause_at
+from orchestration.lib.journal import FileGroup, Recovered, recover
 from orchestration.lib.manifest import (
     MANIFEST_NAME,
     DeliveryError,
@@ -29,6 +32,7 @@ from orchestration.lib.manifest import (
     VerifiedFile,
     delivery_folder,
     read_manifest,
+    symlink_refusal,
     verify_file,
 )
 from orchestration.lib.raw_schema import (
@@ -136,10 +140,17 @@ def load_delivery(
         raise ValueError(f"unknown source {source!r}; expected one of {SOURCES}")
     landing = settings.landing_dir
     folder = delivery_folder(landing, source, business_date)
-    if not (folder / MANIFEST_NAME).is_file():
-        raise DeliveryNotFound(f"no complete delivery at {folder} (no {MANIFEST_NAME})")
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    manifest, verified, problems = _verify(landing, folder, source, business_date)
+    linked = next((p for p in (folder.parent, folder) if p.is_symlink()), None)
+    if linked is None and not (folder / MANIFEST_NAME).is_file():
+        raise DeliveryNotFound(f"no complete delivery at {folder} (no {MANIFEST_NAME})")
+    if linked is not None:
+        manifest, verified = None, {}
+        problems = [
+            Problem("symlink", linked.relative_to(landing).as_posix(), symlink_refusal(linked))
+        ]
+    else:
+        manifest, verified, problems = _verify(landing, folder, source, business_date)
     if problems:
         rows = [
             _audit_row(load_id, loaded_at, source, business_date, manifest, status="rejected")
@@ -149,11 +160,17 @@ def load_delivery(
         audit = _write_audit(settings, source, business_date, load_id, rows)
         raise DeliveryRejected(source, business_date, problems, audit)
     assert manifest is not None
-    parsed = {name: parse_records(vf.entity, vf.file.records) for name, vf in verified.items()}
+    parsed = {
+        name: parse_records(
+            vf.entity, vf.file.records, business_date, encoding=vf.file.decoded.encoding
+        )
+        for name, vf in verified.items()
+    }
+    group = _delivery_group(settings, source, business_date, load_id, verified)
     files: dict[str, FileLoad] = {}
     audit_rows = []
     for name, vf in verified.items():
-        load = _write_entity(settings, vf, parsed[name], manifest, business_date, load_id)
+        load = _write_entity(group, settings, vf, parsed[name], manifest, business_date, load_id)
         files[name] = load
         audit_rows.append(
             _audit_row(load_id, loaded_at, source, business_date, manifest, status="loaded")
@@ -168,10 +185,60 @@ def load_delivery(
                 "message": _load_message(load),
             }
         )
-    audit = _write_audit(settings, source, business_date, load_id, audit_rows)
+    audit = audit_path(settings, source, business_date, load_id)
+    group.stage(pa.Table.from_pylist(audit_rows, schema=LOAD_AUDIT_SCHEMA), audit)
+    group.commit()
     return DeliveryResult(
         source, business_date, load_id, manifest.generated_at, manifest.sha256, files, audit
     )
+
+
+def _delivery_group(
+    settings: Settings,
+    source: str,
+    business_date: date,
+    load_id: str,
+    verified: dict[str, _Verified],
+) -> FileGroup:
+    """The files of one accepted delivery, replaced as a unit (``lib/journal.py``): every
+    entity's raw and quarantine partition and the load-audit file."""
+    targets = [
+        partition_dir(root, vf.entity, business_date) / DATA_FILE
+        for vf in verified.values()
+        for root in (settings.raw_dir, settings.quarantine_dir)
+    ]
+    targets.append(audit_path(settings, source, business_date, load_id))
+    return FileGroup(
+        settings.journal_dir,
+        f"{source}__{business_date}__{_safe(load_id)}",
+        targets,
+        meta={"source": source, "business_date": business_date.isoformat(), "load_id": load_id},
+        pause=lambda point: pause_at(settings.failpoints, point, settings.home),
+    )
+
+
+def recover_loads(settings: Settings) -> list[Recovered]:
+    """Finish or undo the deliveries a killed load left half-written (call under the run
+    lock, before anything reads the raw layer). A rolled-back load gets an ``aborted`` audit
+    row; a rolled-forward one already has its ``loaded`` rows (its audit file was part of it)."""
+    recovered = recover(settings.journal_dir)
+    for r in recovered:
+        if r.action != "back":
+            continue
+        day = date.fromisoformat(r.meta["business_date"])
+        row = _audit_row(
+            r.meta["load_id"],
+            datetime.now(UTC).replace(tzinfo=None),
+            r.meta["source"],
+            day,
+            None,
+            status="aborted",
+        ) | {
+            "message": "load killed before its files were switched in: rolled back, the "
+            "previous delivery (if any) stays"
+        }
+        _write_audit(settings, r.meta["source"], day, r.meta["load_id"], [row])
+    return recovered
 
 
 @dataclass
@@ -254,6 +321,7 @@ def contract_timezone(source: str) -> str:
 
 
 def _write_entity(
+    group: FileGroup,
     settings: Settings,
     vf: _Verified,
     parsed: ParsedFile,
@@ -295,10 +363,8 @@ def _write_entity(
         },
         schema=QUARANTINE_SCHEMA,
     )
-    raw_path = write_parquet_atomic(
-        raw, partition_dir(settings.raw_dir, ent, business_date) / DATA_FILE
-    )
-    q_path = write_parquet_atomic(
+    raw_path = group.stage(raw, partition_dir(settings.raw_dir, ent, business_date) / DATA_FILE)
+    q_path = group.stage(
         quarantine, partition_dir(settings.quarantine_dir, ent, business_date) / DATA_FILE
     )
     return FileLoad(
@@ -350,9 +416,12 @@ def _audit_row(
 def audit_path(settings: Settings, source: str, business_date: date | str, load_id: str) -> Path:
     """``audit/load_audit/<source>/business_date=<date>/<load_id>.parquet`` (a date of
     ``"*"``: the glob over every date)."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", load_id)
     folder = settings.audit_dir / "load_audit" / source / f"business_date={business_date}"
-    return folder / f"{safe}.parquet"
+    return folder / f"{_safe(load_id)}.parquet"
+
+
+def _safe(load_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", load_id)
 
 
 def _write_audit(

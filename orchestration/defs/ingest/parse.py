@@ -9,6 +9,7 @@ breaking several rules gets the first by rule order (``RULES``), then by contrac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ import pyarrow.compute as pc
 
 from orchestration.contract import EXCEL_NUMBER, Column, Entity
 from orchestration.lib.csv_records import CsvRecords
+from orchestration.lib.encoding import GB18030, looks_like_utf8_in_gb18030
 from orchestration.lib.raw_schema import ARROW_TYPES
 
 RULES: tuple[str, ...] = (
@@ -28,6 +30,7 @@ RULES: tuple[str, ...] = (
     "pattern",
     "check_digit",
     "out_of_range",
+    "future_timestamp",
 )
 """Row-level rules checked per column, in precedence order (``docs/raw-layer.md``)."""
 
@@ -37,6 +40,8 @@ _DATE = r"^\d{4}-\d{2}-\d{2}$"
 _LOCAL_TS = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 _UTC_TS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 _NULL_STR = pa.scalar(None, pa.string())
+LOCAL_OFFSET = timedelta(hours=8)
+"""Asia/Shanghai is UTC+8 all year (no DST since 1991)."""
 _BLANK = r"^\s+$"
 _GB11643_WEIGHTS = np.array([2 ** (17 - i) % 11 for i in range(17)], dtype=np.int64)
 _GB11643_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
@@ -61,22 +66,36 @@ class ParsedFile:
     quarantined: list[QuarantinedRecord]
 
 
-def parse_records(entity: Entity, records: CsvRecords) -> ParsedFile:
+def parse_records(
+    entity: Entity,
+    records: CsvRecords,
+    business_date: date | None = None,
+    encoding: str | None = None,
+) -> ParsedFile:
     """Validate and type every record of ``records`` (whose header holds every contract
-    column) against ``entity``."""
+    column) against ``entity``. With ``business_date``, timestamps after the end of the next
+    day are ``future_timestamp`` (unless the entity holds plans); with ``encoding`` GB18030,
+    records that are really UTF-8 read the wrong way are ``suspect_encoding``."""
     header = records.header or []
     index = {name: header.index(name) for name in entity.column_names}
     width = len(header)
     rows = records.rows
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    fits = lengths == width
     quarantined = [
-        QuarantinedRecord(m.first_line, m.last_line, "malformed_csv") for m in records.malformed
+        QuarantinedRecord(m.first_line, m.last_line, m.reason) for m in records.malformed
     ]
     starts = np.asarray(records.row_lines, dtype=np.int64)
     ends = np.asarray(records.row_last_lines, dtype=np.int64)
+    fits = lengths == width
     for i in np.flatnonzero(~fits):
         quarantined.append(QuarantinedRecord(int(starts[i]), int(ends[i]), "column_count"))
+    if encoding == GB18030:
+        for i in np.flatnonzero(fits):
+            if looks_like_utf8_in_gb18030(records.raw_text(int(starts[i]), int(ends[i]))):
+                fits[i] = False
+                quarantined.append(
+                    QuarantinedRecord(int(starts[i]), int(ends[i]), "suspect_encoding")
+                )
     good = [rows[i] for i in np.flatnonzero(fits)] if not fits.all() else rows
     good_starts, good_ends = starts[fits], ends[fits]
     transposed = list(zip(*good, strict=True)) if good else [() for _ in range(width)]
@@ -85,9 +104,14 @@ def parse_records(entity: Entity, records: CsvRecords) -> ParsedFile:
     labels: list[str] = [""]
     typed: dict[str, pa.Array] = {}
     failures: dict[str, dict[str, np.ndarray]] = {}
+    latest = None if business_date is None or entity.planned else _latest_utc(business_date)
     for column in entity.columns:
         raw = pa.array(transposed[index[column.name]], type=pa.string())
         typed[column.name], failures[column.name] = _check_column(entity, column, raw)
+        if latest is not None and column.type == "ts":
+            failures[column.name]["future_timestamp"] = _np(
+                pc.greater_equal(typed[column.name], latest)
+            )
     for rule in RULES:
         for column in entity.columns:
             mask = failures[column.name].get(rule)
@@ -150,6 +174,14 @@ def _check_column(
             out |= _np(pc.greater(typed, column.max))
         fails["out_of_range"] = out
     return typed, fails
+
+
+def _latest_utc(business_date: date) -> pa.Scalar:
+    """The first moment (naive UTC) after the business date's next day, Asia/Shanghai: a
+    delivery of day d can know events up to the end of d + 1 (it is written the morning after),
+    not later."""
+    end = datetime.combine(business_date + timedelta(days=2), time()) - LOCAL_OFFSET
+    return pa.scalar(end, pa.timestamp("us"))
 
 
 def _gb11643_valid(values: pa.Array, shaped: np.ndarray) -> np.ndarray:

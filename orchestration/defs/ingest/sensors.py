@@ -1,6 +1,8 @@
 """The sensor that starts a run when a complete delivery lands (or is re-sent).
 
-It scans ``<landing>/<source>/<date>/_manifest.json`` and asks for one run per business date.
+It scans the landing folder (``landing.landing_scan``: the contract's sources, real dates inside
+the partition window, manifest present; anything else is logged as ignored) and asks for one run
+per business date.
 The run key is the date plus a hash of that date's manifests: Dagster never repeats a run key,
 so a date runs again only when a manifest appears or changes (a re-sent delivery). Default
 status STOPPED (tests and fresh checkouts do not start polling); switch it on in the UI or
@@ -16,8 +18,8 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.lib.manifest import DeliveryRef, find_complete_deliveries
-from orchestration.partitions import business_date_partitions
+from orchestration.defs.ingest.landing import landing_scan
+from orchestration.lib.manifest import DeliveryRef
 from orchestration.settings import get_settings
 
 SENSOR_NAME = "new_deliveries_sensor"
@@ -56,14 +58,13 @@ def build_ingest_sensor(
     def new_deliveries_sensor(
         context: dg.SensorEvaluationContext,
     ) -> Iterator[dg.RunRequest | dg.SkipReason]:
-        partitions = business_date_partitions()
-        grouped = deliveries_by_date(find_complete_deliveries(get_settings().landing_dir))
+        scan = landing_scan(get_settings())
+        for item in scan.ignored:
+            context.log.warning(f"landing folder: ignored {item}")
+        grouped = deliveries_by_date(scan.complete)
         requested = 0
         for day in sorted(grouped):
             key = day.isoformat()
-            if not partitions.has_partition_key(key):
-                context.log.warning(f"deliveries for {key} are outside the partitions: ignored")
-                continue
             refs = grouped[day]
             requested += 1
             yield dg.RunRequest(

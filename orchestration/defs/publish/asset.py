@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.publish.writer import TableRef, publish
+from orchestration.lib.failpoint import pause_at
 from orchestration.partitions import SINGLE_RUN_BACKFILL, business_date_partitions
 from orchestration.settings import Settings, get_settings
 
@@ -49,6 +50,7 @@ def build_publish_asset(
         backfill_policy=SINGLE_RUN_BACKFILL,
         description="Atomic copy of the kpi_ marts + BI dimensions for BI tools (no PII).",
         kinds={"duckdb"},
+        required_resource_keys={"warehouse_lock"},
     )
     def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = settings_fn()
@@ -59,6 +61,7 @@ def build_publish_asset(
             run_id=context.run.run_id,
             lake_dir=settings.lake_dir,
             manifest=manifest,
+            pause=lambda point: pause_at(settings.failpoints, point, settings.home),
         )
         context.log.info(f"published {len(report.row_counts)} tables to {report.path}")
         return dg.MaterializeResult(

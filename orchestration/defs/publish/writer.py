@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,8 +102,10 @@ def publish(
     run_id: str,
     lake_dir: Path,
     manifest: Path | None = None,
+    pause: Callable[[str], None] = lambda point: None,
 ) -> PublishReport:
-    """Copy ``tables`` from ``warehouse`` (attached read-only) into a new file, swap it in."""
+    """Copy ``tables`` from ``warehouse`` (attached read-only) into a new file, swap it in
+    (``pause``: the fault-injection hook, called with ``publish.copied`` before the swap)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.tmp-{run_id}")
     tmp.unlink(missing_ok=True)
@@ -128,6 +130,7 @@ def publish(
             con.execute("checkpoint")
         finally:
             con.close()
+        pause("publish.copied")
         _fsync(tmp)
         os.replace(tmp, target)
         _fsync(target.parent)
@@ -202,3 +205,12 @@ def _publish_log(
         "insert into publish_log values (?, ?, ?, ?)",
         [(run_id, published_at, name, n) for name, n in counts.items()],
     )
+
+
+def remove_publish_leftovers(target: Path) -> list[Path]:
+    """Delete the temporary copies (and their ``.wal``) a killed publish left beside
+    ``target``; call only while no publish runs (under the run lock)."""
+    removed = sorted(target.parent.glob(f"{target.name}.tmp-*")) if target.parent.is_dir() else []
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed

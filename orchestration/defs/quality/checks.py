@@ -159,8 +159,9 @@ def check_result(outcome: SuiteOutcome) -> dg.AssetCheckResult:
         "skipped": dg.MetadataValue.json([f"{o.expectation}: {o.note}" for o in skipped]),
     }
     if outcome.data_docs is not None:
-        metadata["data_docs"] = dg.MetadataValue.path(str(outcome.data_docs))
-        metadata["data_docs_url"] = dg.MetadataValue.url(outcome.data_docs.as_uri())
+        page = outcome.data_docs.absolute()  # as_uri() refuses a relative path
+        metadata["data_docs"] = dg.MetadataValue.path(str(page))
+        metadata["data_docs_url"] = dg.MetadataValue.url(page.as_uri())
     severity = outcome.severity
     return dg.AssetCheckResult(
         asset_key=dg.AssetKey(list(outcome.asset_key)),
@@ -210,6 +211,7 @@ def build_check_step(
         specs=specs,
         can_subset=True,
         description=f"Great Expectations suites: {', '.join(s.name for s in suites)}",
+        required_resource_keys={"warehouse_lock"},
     )
     def _checks(context: dg.AssetCheckExecutionContext) -> Iterable[dg.AssetCheckResult]:
         selected = [s for k, s in by_key.items() if k in context.selected_asset_check_keys]
