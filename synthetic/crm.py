@@ -136,7 +136,8 @@ class Customers:
             return self.frame.copy()
         rng = self.rng
         n = len(self.frame)
-        new = self._make(rng.poisson(n * 0.0008), d, initial=False)
+        k = rng.poisson(n * 0.0008)
+        new = self._make(k, d, initial=False) if k else self.frame.iloc[:0]  # a quiet day
         changed = rng.choice(n, rng.poisson(n * 0.0006), replace=False)
         f = self.frame
         status = f["status"].to_numpy(dtype=object, copy=True)

@@ -17,8 +17,16 @@ SHIFT_STARTS_H = np.array([8, 10, 11, 13])
 SHIFT_CUMULATIVE = np.array([6, 11, 15, 20])
 """Shift type mix out of 20: early / mid / mid-late / late; a shift is 9 h with 1 h lunch."""
 SHIFT_SLOTS = 36
+"""A full-time shift: 9 h with an hour's lunch and two 15-minute breaks."""
+INTERN_SLOTS = 24
+"""Interns work 6 h shifts with one break and no lunch."""
+OVERTIME_SLOTS = 4
+OVERTIME_SHARE = 0.2
+"""Share of full-time shifts starting by 11:00 extended by an hour of overtime (late shifts end
+at closing time and cannot be)."""
 # planned activities inside a shift: (activity, first slot, slots, share of agent-days)
 BREAK_1, LUNCH, BREAK_2 = (8, 1), (16, 4), (28, 1)
+INTERN_BREAK = (11, 1)
 TRAINING, MEETING, COACHING = (10, 4), (22, 2), (24, 2)
 
 
@@ -81,13 +89,20 @@ def plan_day(wf: Workforce, d: date, seed: int) -> DayPlan:
             continue
         kind = int(np.searchsorted(SHIFT_CUMULATIVE, (emp.idx * 7 + week * 3) % 20, side="right"))
         start = day0 + int(SHIFT_STARTS_H[kind]) * 3600
-        end = start + SHIFT_SLOTS * SLOT_S
+        u = rng.random(5)
+        intern = emp.employment_type == "intern"
+        slots = INTERN_SLOTS if intern else SHIFT_SLOTS
+        if not intern and kind < 3 and u[4] < OVERTIME_SHARE:
+            slots += OVERTIME_SLOTS
+        end = start + slots * SLOT_S
         sched(emp.employee_id, "shift", start, end)
-        u = rng.random(4)
         if u[0] < 0.03:
             sched(emp.employee_id, "leave", start, end)
             continue
-        planned = [("break", *BREAK_1), ("lunch", *LUNCH), ("break", *BREAK_2)]
+        if intern:
+            planned = [("break", *INTERN_BREAK)]
+        else:
+            planned = [("break", *BREAK_1), ("lunch", *LUNCH), ("break", *BREAK_2)]
         if u[1] < 0.05:
             planned.append(("training", *TRAINING))
         if u[2] < 0.05:
@@ -97,7 +112,7 @@ def plan_day(wf: Workforce, d: date, seed: int) -> DayPlan:
         if u[3] < 0.02:
             absent.append((emp, start, end))
             continue
-        if rng.random() < 0.03:
+        if rng.random() < 0.03 and COACHING[0] + COACHING[1] <= slots:
             planned.append(("coaching", *COACHING))
         working.append((emp, start, end, planned))
 
@@ -105,14 +120,15 @@ def plan_day(wf: Workforce, d: date, seed: int) -> DayPlan:
     available = np.zeros((N_SLOTS, n), dtype=bool)
     blocks: list[tuple[int, int, int, str]] = []
     open_s = day0 + OPEN_HOUR * 3600
-    for pos, (_emp, start, _end, planned) in enumerate(working):
+    for pos, (_emp, start, end, planned) in enumerate(working):
         first = (start - open_s) // SLOT_S
-        available[first : first + SHIFT_SLOTS, pos] = True
+        available[first : first + (end - start) // SLOT_S, pos] = True
         for activity, slot, k in planned:
             available[first + slot : first + slot + k, pos] = False
             blocks.append((pos, start + slot * SLOT_S, start + (slot + k) * SLOT_S, activity))
         if rng.random() < 0.08:
-            at = start + int(rng.integers(1, SHIFT_SLOTS - 1)) * SLOT_S + int(rng.integers(0, 600))
+            at = start + int(rng.integers(1, (end - start) // SLOT_S - 1)) * SLOT_S
+            at += int(rng.integers(0, 600))
             blocks.append((pos, at, at + int(rng.integers(60, 300)), "system"))
     emps = [w[0] for w in working]
     return DayPlan(

@@ -233,7 +233,7 @@ def pulse_responses(
             "sat_manager": item(3.5, 0.6),
             "sat_growth": item(3.2, 0.6),
             "sat_pay": item(2.9, 0.5),
-            "enps": item(6.5, 1.8, 0, 10),
+            "enps": item(7.3, 1.2, 0, 10),
             "intent_to_stay": item(3.4, 0.9),
         }
     )

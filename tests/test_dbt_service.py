@@ -434,6 +434,41 @@ def test_agent_state_time_is_not_duplicated_by_lookups(built: Built) -> None:
     pd.testing.assert_series_equal(got.loc[busy.index], busy, check_dtype=False, check_names=False)
 
 
+def test_paid_time_follows_the_shifts_and_full_shrinkage_has_a_reason(built: Built) -> None:
+    """paid_s is the day's shift time (it was 32,400 on every row while every generated shift
+    lasted 9 h), and a shrinkage of 100 % is a day of leave, a full-day (onboarding) training
+    or an absence (scheduled, never logged in), never an artefact."""
+    sched = _latest(
+        built.raw("hr", "schedules"), ["employee_id", "shift_date", "activity", "starts_at"]
+    )
+    sched["s"] = (sched.ends_at - sched.starts_at).dt.total_seconds()
+    shifts = sched[sched.activity == "shift"].groupby(["employee_id", "shift_date"]).s.sum()
+    got = built.query("select employee_id, date, paid_s, shrinkage from kpi.kpi_agent_daily")
+    got["date"] = pd.to_datetime(got.date).dt.date
+    got = got.set_index(["employee_id", "date"])
+    paid = got.paid_s[got.paid_s > 0]
+    assert paid.nunique() >= 2
+    expected = shifts.loc[paid.index]
+    pd.testing.assert_series_equal(paid, expected, check_dtype=False, check_names=False)
+    full = got[got.shrinkage == 1.0].index
+    assert len(full)
+    whole = sched.merge(sched[sched.activity == "shift"], on=["employee_id", "shift_date"])
+    covers = whole[(whole.activity_x != "shift") & (whole.s_x == whole.s_y)]
+    whole_day_plan = set(zip(covers.employee_id, covers.shift_date, strict=True))
+    states = _latest(built.raw("telephony", "agent_states"), ["agent_login", "started_at"])
+    logins = built.query(
+        "select agent_login, employee_id, valid_from, valid_to from "
+        "intermediate.int_agent_login_map"
+    )
+    logged = states.merge(logins, on="agent_login")
+    logged["date"] = _local(logged.started_at).dt.date
+    logged = logged[(logged.date >= logged.valid_from) & (logged.date < logged.valid_to)]
+    logged = logged[logged.state != "logged_out"]
+    logged_in = set(zip(logged.employee_id, logged.date, strict=True))
+    for key in full:
+        assert key in whole_day_plan or key not in logged_in, key
+
+
 SCHEMA_OF_PREFIX = {"stg": "staging", "fct": "core", "kpi": "kpi"}
 
 

@@ -188,6 +188,31 @@ def test_realism_on_a_larger_sample(tmp_path: Path) -> None:
     # responses trickle in over 10 days; the first 4 days hold ~80 % of them
     assert 0.07 <= len(same_day) / contacts <= 0.15
     assert report.rows["telephony.agent_states"] > report.rows["telephony.calls"]
+    # paid time varies like a real roster's: interns' 6 h shifts, 9 h full-time shifts, an
+    # hour of overtime now and then (every kpi_agent_daily.paid_s was 32,400 before)
+    schedules = pd.concat(
+        pd.read_csv(p, dtype=str, encoding="gb18030") for p in out.glob("hr/*/schedules.csv")
+    )
+    shifts = schedules[schedules["activity"] == "shift"]
+    hours = (pd.to_datetime(shifts["ends_at"]) - pd.to_datetime(shifts["starts_at"])).dt.seconds
+    assert set(hours.unique()) >= {6 * 3600, 9 * 3600}
+    assert 0.7 <= (hours == 9 * 3600).mean() <= 0.98
+
+
+def test_employee_pulse_enps_is_plausible(tmp_path: Path) -> None:
+    """Contact-centre eNPS sits around zero, not at -90 (which three teams showed before the
+    generator was recalibrated); team values scatter with their small n and pressure."""
+    out = tmp_path / "landing"
+    generate(out=out, start=date(2026, 6, 1), days=30, agents=300, seed=42)
+    pulse = pd.concat(pd.read_csv(p) for p in out.glob("survey/*/employee_pulse.csv"))
+
+    def enps(s: pd.Series) -> float:
+        return 100 * ((s >= 9).mean() - (s <= 6).mean())
+
+    assert -30 <= enps(pulse["enps"]) <= 30
+    by_team = pulse.groupby("team_id")["enps"].agg(enps)
+    assert -40 <= by_team.median() <= 40
+    assert (by_team.abs() < 90).mean() >= 0.9
 
 
 def test_defect_sidecar_lists_every_class_at_real_lines(faulty: Path) -> None:

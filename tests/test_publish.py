@@ -15,6 +15,7 @@ import pytest
 from helpers.dagster_resources import run_resources
 
 from orchestration.defs.publish import PublishError, TableRef, build_publish_asset, publish
+from orchestration.defs.publish.writer import STORAGE_VERSION_NUMBER
 from orchestration.settings import load_settings
 
 TABLES = [TableRef("kpi", "kpi_queue_daily"), TableRef("core", "dim_team")]
@@ -77,6 +78,11 @@ def test_publish_copies_tables_comments_and_audit(tmp_path: Path) -> None:
     ]
     con.close()
     assert not list(target.parent.glob("*.tmp-*"))
+    # written in DuckDB 1.1's storage format (BI drivers bundle older DuckDBs than ours): the
+    # header's magic bytes and version number, where every DuckDB reader looks first
+    header = target.read_bytes()[:20]
+    assert header[8:12] == b"DUCK"
+    assert int.from_bytes(header[12:20], "little") == STORAGE_VERSION_NUMBER == 64
 
 
 def test_failed_publish_leaves_the_file_untouched(tmp_path: Path) -> None:

@@ -27,6 +27,14 @@ FORBIDDEN_COLUMNS = frozenset(
 """Contract PII and sensitive column names: a published table carrying one is refused."""
 
 
+STORAGE_VERSION = "v1.1.0"
+"""The DuckDB storage format the published file is written in: readable by DuckDB 1.1 and
+newer, which is what BI drivers bundle (Metabase's and Superset's DuckDB drivers lag the
+engine; DuckDB 1.5 cannot read a file in 2.0's default format, storage version 69)."""
+STORAGE_VERSION_NUMBER = 64
+"""The number DuckDB writes in the file header for ``STORAGE_VERSION``."""
+
+
 class PublishError(RuntimeError):
     """Publishing was refused or failed; the published file is unchanged."""
 
@@ -113,8 +121,12 @@ def publish(
     docs = manifest_descriptions(manifest)
     counts: dict[str, int] = {}
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect()
         try:
+            con.execute(
+                f"attach {_lit(str(tmp))} as pub (storage_version {_lit(STORAGE_VERSION)})"
+            )
+            con.execute("use pub")
             con.execute(f"attach {_lit(str(warehouse))} as wh (read_only)")
             _check_pii(con, tables)
             for t in tables:
@@ -127,7 +139,9 @@ def publish(
             con.execute("detach wh")
             counts["audit_validation_results"] = _copy_history(con, lake_dir)
             _publish_log(con, target, run_id, published_at, counts)
-            con.execute("checkpoint")
+            con.execute("checkpoint pub")
+            con.execute("use memory")
+            con.execute("detach pub")
         finally:
             con.close()
         pause("publish.copied")
