@@ -14,9 +14,11 @@ import subprocess
 import sys
 import uuid
 import warnings
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from orchestration.lib.env import env_var
 from orchestration.settings import Settings, get_settings
@@ -126,16 +128,7 @@ def run_pipeline(
             raise_on_error=False,
             run_id=run_id,
         )
-    checks = [
-        {
-            "asset": ev.asset_key.to_user_string(),
-            "check": ev.check_name,
-            "passed": ev.passed,
-            "severity": ev.severity.value,
-            "description": ev.description or "",
-        }
-        for ev in result.get_asset_check_evaluations()
-    ]
+    checks = summarise_checks(result.get_asset_check_evaluations())
     failure = None
     if not result.success:
         failures = [
@@ -145,6 +138,33 @@ def run_pipeline(
         ]
         failure = "\n".join(failures) or "run failed"
     return RunOutcome(result.success, result.run_id, start, end, checks, failure)
+
+
+def summarise_checks(evaluations: Sequence[Any]) -> list[dict[str, Any]]:
+    """One entry per check of the run: a backfill records a check per partition, the summary
+    says per check whether every partition passed, the worst severity, the failed partitions
+    and the first failure's description."""
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    for ev in evaluations:
+        grouped.setdefault((ev.asset_key.to_user_string(), ev.check_name), []).append(ev)
+    out = []
+    for (asset, name), evs in grouped.items():
+        failed = [e for e in evs if not e.passed]
+        worst = next(
+            (e for e in failed if e.severity.value == "ERROR"), failed[0] if failed else evs[0]
+        )
+        out.append(
+            {
+                "asset": asset,
+                "check": name,
+                "passed": not failed,
+                "severity": worst.severity.value,
+                "description": worst.description or "",
+                "partitions": len(evs),
+                "failed_partitions": sorted(e.partition for e in failed if e.partition),
+            }
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- commands

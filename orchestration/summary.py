@@ -179,7 +179,9 @@ def print_summary(summary: dict[str, Any]) -> None:
     checks = summary["checks"]
     print(f"-- quality checks: {checks['passed']} passed, {len(checks['failed'])} failed")
     for c in checks["failed"]:
-        print(f"   FAILED [{c['severity']}] {c['asset']} :: {c['check']}")
+        days = c.get("failed_partitions") or []
+        where = f" (partition(s) {', '.join(days[:5])}{' ...' if len(days) > 5 else ''})"
+        print(f"   FAILED [{c['severity']}] {c['asset']} :: {c['check']}{where if days else ''}")
         if c.get("description"):
             print(f"      {c['description']}")
     print("-- KPI marts")

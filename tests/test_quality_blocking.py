@@ -3,7 +3,7 @@ the other suites of the same check step still run and report."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -31,12 +31,18 @@ def _defs(settings_home: Path) -> list:
         partitions_def=business_date_partitions(),
         name="fake_dbt_core",
         can_subset=True,
+        backfill_policy=dg.BackfillPolicy.single_run(),
     )
     def fake_dbt_core(context):
         for key in sorted(context.selected_asset_keys):
             yield dg.MaterializeResult(asset_key=key)
 
-    @dg.asset(key=KPI, deps=[FACT], partitions_def=business_date_partitions())
+    @dg.asset(
+        key=KPI,
+        deps=[FACT],
+        partitions_def=business_date_partitions(),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
     def kpi_qa_monthly() -> None:
         (settings_home / "kpi_ran").write_text("yes")
 
@@ -111,3 +117,33 @@ def test_one_check_of_a_step_runs_alone(tmp_path: Path) -> None:
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.asset_key == ITEMS and evaluation.passed
     assert [e.asset_key for e in result.get_asset_materialization_events()] == [ITEMS]
+
+
+def test_a_backfill_records_the_check_per_partition(tmp_path: Path) -> None:
+    """Over three days with one bad evaluation on the middle day, Dagster records the suite
+    once per day: the middle day Failed (naming it), the others Passed, and the marts wait."""
+    defs, settings = _defs(tmp_path)
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    days = [DAY - timedelta(days=1), DAY, DAY + timedelta(days=1)]
+    rows = [_qa_row(10 * k + i, d, 85.0) for k, d in enumerate(days) for i in range(10)]
+    rows.append(_qa_row(99, DAY, 70.0, critical=True))
+    _warehouse(settings.warehouse, rows)
+    _items(settings.warehouse, 10)
+    result = dg.materialize(
+        defs,
+        tags={
+            "dagster/asset_partition_range_start": days[0].isoformat(),
+            "dagster/asset_partition_range_end": days[-1].isoformat(),
+        },
+        raise_on_error=False,
+        resources=run_resources(settings),
+    )
+    facts = {e.partition: e for e in result.get_asset_check_evaluations() if e.asset_key == FACT}
+    assert sorted(facts) == [d.isoformat() for d in days]
+    assert [facts[d.isoformat()].passed for d in days] == [True, False, True]
+    bad = facts[DAY.isoformat()]
+    assert bad.severity == dg.AssetCheckSeverity.ERROR and bad.blocking
+    assert f"partition {DAY.isoformat()}" in bad.description and "qa_score" in bad.description
+    assert bad.metadata["partition"].value == DAY.isoformat()
+    assert not result.success
+    assert KPI not in {e.asset_key for e in result.get_asset_materialization_events()}

@@ -68,10 +68,26 @@ class ExpectationOutcome:
     note: str | None = None
     element_count: int | None = None
     missing_count: int | None = None
+    failing_partitions: tuple[str, ...] = ()
+    """The partitions a failure is about (ISO dates), when known more exactly than ``partition``
+    says: the days of a failing chunk on which the expectation fails on its own."""
+
+    def partitions_in(self, run_partitions: Sequence[str]) -> list[str]:
+        """The run's partitions this outcome is about: those its ``partition`` names (dates,
+        and ``first..last`` chunk ranges), or all of them when it names none."""
+        if self.failing_partitions:
+            return [p for p in run_partitions if p in self.failing_partitions]
+        if not self.partition:
+            return list(run_partitions)
+        named: set[str] = set()
+        for label in self.partition.split(", "):
+            first, _, last = label.partition("..")
+            named |= {p for p in run_partitions if first <= p <= (last or first)}
+        return sorted(named) or list(run_partitions)
 
     def describe(self) -> str:
         """One line naming the expectation, what was observed and sample bad values."""
-        where = f" [partition {self.partition}]" if self.partition else ""
+        where = f" [partition {_short(self.partition, 120)}]" if self.partition else ""
         parts = [f"{self.expectation}{where} {self.status.upper()} ({self.severity})"]
         if self.observed_value is not None:
             parts.append(f"observed={_short(self.observed_value)}")
@@ -486,9 +502,11 @@ class _MainRunner:
         self.gx, self.suite, self.specs, self.run_id = gx, suite, specs, run_id
         self.parameters = dict(parameters)
         self.definition = gx.validation(suite.name, specs)
+        self.date_column = suite.date_column or "_business_date"
 
     def run(self, chunk: Chunk) -> list[tuple[ExpectationSpec, ExpectationOutcome]]:
-        """Each expectation's outcome on one chunk (``partition`` = the chunk's range)."""
+        """Each expectation's outcome on one chunk (``partition`` = the chunk's range); a
+        failure in a chunk of several partitions also says on which of them it fails."""
         result = self.gx.validate(
             self.definition, chunk.frame, self.parameters, self.run_id, docs=True
         )
@@ -498,9 +516,28 @@ class _MainRunner:
             if len(chunk.frame) < min_rows:
                 note = f"{len(chunk.frame)} row(s) < min_rows {min_rows}"
                 out.append((spec, _skipped(self.suite, spec, note, chunk.label)))
-            else:
-                out.append((spec, _outcome(self.suite, spec, r, chunk.label)))
+                continue
+            o = _outcome(self.suite, spec, r, chunk.label)
+            if o.status == "failed":
+                o = replace(o, failing_partitions=self._failing_days(spec, chunk))
+            out.append((spec, o))
         return out
+
+    def _failing_days(self, spec: ExpectationSpec, chunk: Chunk) -> tuple[str, ...]:
+        """The chunk's partitions on which ``spec`` fails alone (re-validated day by day, only
+        on this failure path); all of them if none fails alone (a ``mostly`` over the chunk)."""
+        days = tuple(d.isoformat() for d in sorted(chunk.partitions))
+        if len(days) == 1 or self.date_column not in chunk.frame.columns:
+            return days
+        definition = self.gx.validation(f"{self.suite.name}.by_day.{spec.index}", [spec])
+        dates = pd.to_datetime(chunk.frame[self.date_column]).dt.date
+        failing = []
+        for day in sorted(chunk.partitions):
+            frame = chunk.frame[dates == day]
+            (r,) = self.gx.validate(definition, frame, self.parameters, self.run_id).results
+            if _outcome(self.suite, spec, r).status != "passed":
+                failing.append(day.isoformat())
+        return tuple(failing) or days
 
 
 def merge_chunks(spec: ExpectationSpec, outs: list[ExpectationOutcome]) -> ExpectationOutcome:
@@ -520,6 +557,7 @@ def merge_chunks(spec: ExpectationSpec, outs: list[ExpectationOutcome]) -> Expec
     if not ran:
         return outs[0]
     failing = [o for o in ran if o.status == "failed"]
+    days = tuple(sorted({p for o in failing for p in o.failing_partitions}))
     counted = all(o.unexpected_count is not None and o.element_count is not None for o in ran)
     unexpected = sum(o.unexpected_count or 0 for o in ran) if counted else None
     percent = None
@@ -538,10 +576,11 @@ def merge_chunks(spec: ExpectationSpec, outs: list[ExpectationOutcome]) -> Expec
         unexpected_count=unexpected,
         unexpected_percent=percent,
         sample_values=tuple(samples),
-        partition=None if passed else ", ".join(o.partition or "?" for o in failing or ran)[:200],
+        partition=None if passed else ", ".join(o.partition or "?" for o in failing or ran),
         note=None if len(ran) == len(outs) else f"{len(outs) - len(ran)} chunk(s) skipped",
         element_count=sum(o.element_count or 0 for o in ran) if counted else None,
         missing_count=sum(o.missing_count or 0 for o in ran) if counted else None,
+        failing_partitions=() if passed else days,
     )
 
 
@@ -583,7 +622,7 @@ def run_profile(
         out.append(
             replace(
                 o,
-                partition=", ".join(failing)[:200] or None,
+                partition=", ".join(failing) or None,
                 note="; ".join(notes)[:2000] or None,
             )
         )

@@ -123,9 +123,7 @@ def publish(
     try:
         con = duckdb.connect()
         try:
-            con.execute(
-                f"attach {_lit(str(tmp))} as pub (storage_version {_lit(STORAGE_VERSION)})"
-            )
+            con.execute(f"attach {_lit(str(tmp))} as pub (storage_version {_lit(STORAGE_VERSION)})")
             con.execute("use pub")
             con.execute(f"attach {_lit(str(warehouse))} as wh (read_only)")
             _check_pii(con, tables)

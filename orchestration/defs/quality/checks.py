@@ -173,6 +173,54 @@ def check_result(outcome: SuiteOutcome) -> dg.AssetCheckResult:
     )
 
 
+def partition_evaluations(outcome: SuiteOutcome, blocking: bool) -> list[dg.AssetCheckEvaluation]:
+    """One check evaluation per partition of a multi-partition run, so Dagster's partition view
+    shows each day Passed or Failed. A problem counts against the partitions it names: its own
+    day (volume, partition profile) or the partitions of the chunk it failed in (row-level
+    expectations are validated per chunk of whole partitions); one that names none (the check
+    could not run, a single-chunk run) against all of them."""
+    problems = outcome.could_not_run + outcome.failed_errors + outcome.failed_warnings
+    out = []
+    for partition in outcome.partitions:
+        mine = [o for o in problems if partition in o.partitions_in(outcome.partitions)]
+        errors = [o for o in mine if o.status == "error" or o.severity == "error"]
+        head = (
+            f"suite {outcome.suite} on asset {'/'.join(outcome.asset_key)}, partition {partition}"
+        )
+        description = (
+            f"{head}: " + "; ".join(o.describe() for o in mine)
+            if mine
+            else f"{head}: passed (run {outcome.partition_range}, {outcome.row_count} row(s))"
+        )
+        metadata: dict[str, Any] = {
+            "suite": outcome.suite,
+            "partition": partition,
+            "run_partitions": outcome.partition_range,
+            "run_row_count": dg.MetadataValue.int(outcome.row_count or 0),
+            "expectations_failed": dg.MetadataValue.int(len(mine)),
+            "problems": dg.MetadataValue.json([_problem(o) for o in mine]),
+        }
+        if outcome.data_docs is not None:
+            metadata["data_docs_url"] = dg.MetadataValue.url(outcome.data_docs.absolute().as_uri())
+        out.append(
+            dg.AssetCheckEvaluation(
+                asset_key=dg.AssetKey(list(outcome.asset_key)),
+                check_name=CHECK_NAME,
+                passed=not mine,
+                severity=(
+                    dg.AssetCheckSeverity.ERROR
+                    if errors or not mine
+                    else dg.AssetCheckSeverity.WARN
+                ),
+                description=description[:MAX_DESCRIPTION],
+                metadata=metadata,
+                blocking=blocking,
+                partition=partition,
+            )
+        )
+    return out
+
+
 def _dates(context: dg.AssetCheckExecutionContext) -> list[date]:
     if not (context.has_partition_key or context.has_partition_key_range):
         return []
@@ -194,6 +242,7 @@ def build_check_step(
 ) -> dg.AssetChecksDefinition:
     """One step running ``suites`` (each its own check) on the run's partitions."""
     by_key = {check_key(s): s for s in suites}
+    blocking_suites = {s.name for s in suites if s.has_error_expectations}
     specs = [
         dg.AssetCheckSpec(
             name=CHECK_NAME,
@@ -216,9 +265,13 @@ def build_check_step(
     def _checks(context: dg.AssetCheckExecutionContext) -> Iterable[dg.AssetCheckResult]:
         selected = [s for k, s in by_key.items() if k in context.selected_asset_check_keys]
         run_id = context.run.run_id
-        for outcome in validate_suites(selected, _dates(context), run_id, settings_fn()):
+        dates = _dates(context)
+        for outcome in validate_suites(selected, dates, run_id, settings_fn()):
             (context.log.info if outcome.passed else context.log.error)(outcome.summary())
-            yield check_result(outcome)
+            if len(dates) > 1:  # a backfill: a result per day, not one without a partition
+                yield from partition_evaluations(outcome, outcome.suite in blocking_suites)
+            else:
+                yield check_result(outcome)
 
     return _checks
 
