@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS := never
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint dev bench clean
+.PHONY: setup demo test lint dev docs bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -41,6 +41,10 @@ lint: setup
 ## dev: the Dagster UI on http://127.0.0.1:3000
 dev: setup
 	$(BIN)/csq dev
+
+## docs: build the dbt docs and Data Docs and serve them on http://127.0.0.1:8081
+docs: setup
+	$(BIN)/csq docs
 
 clean:
 	rm -rf .csq/landing .csq/lake .csq/warehouse.duckdb .csq/published .csq/reports dbt_project/target

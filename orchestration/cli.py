@@ -7,6 +7,7 @@ UI, the sensor and the schedule), in-process, recording runs in ``DAGSTER_HOME``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -40,6 +41,19 @@ run_monitoring:
   enabled: true
 """
 WAIT_FOREVER_S = 365 * 86_400.0
+LOCATION_NAME = "csq_warehouse"
+"""The code location's name (``[tool.dagster]`` in pyproject.toml, the workspace ``csq dev``
+writes): runs ``csq run`` launches carry its repository label so that the UI lists them
+under the job, on its Runs tab and the overview timeline, like the runs it launches itself."""
+REPOSITORY_LABEL = f"__repository__@{LOCATION_NAME}"
+REPOSITORY_LABEL_TAG = ".dagster/repository"
+WORKSPACE_YAML = f"""\
+# Written by csq dev: the one code location, under the name csq run's runs carry.
+load_from:
+  - python_module:
+      module_name: orchestration.definitions
+      location_name: {LOCATION_NAME}
+"""
 
 DEMO_START = date(2026, 5, 1)
 DEMO_DAYS = 61
@@ -98,10 +112,12 @@ def run_pipeline(
     *,
     full_refresh: bool = False,
     run_id: str | None = None,
+    verbose: bool = True,
 ) -> RunOutcome:
     """Materialise the whole pipeline for ``[start, end]`` in one in-process Dagster run
     (``full_refresh``: the dbt steps rebuild their incremental models from the raw layer).
-    The run takes the warehouse's run lock itself (its ``warehouse_lock`` resource)."""
+    The run takes the warehouse's run lock itself (its ``warehouse_lock`` resource); not
+    ``verbose``: one line per step on the terminal, the full log in a file (``progress.py``)."""
     import dagster as dg
 
     settings.apply_to_environ()
@@ -111,20 +127,40 @@ def run_pipeline(
 
     job = defs.resolve_job_def(PIPELINE_JOB_NAME)
     instance = dg.DagsterInstance.get()
-    # INFO on the console (step starts, dbt progress, failures); the full DEBUG event log is in
-    # DAGSTER_HOME and the UI.
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    from orchestration.progress import progress_logger, progress_run_config, quiet_run
+
+    job = job.with_logger_defs(
+        {"console": dg.colored_console_logger, "csq_progress": progress_logger}
+    )
+    run_id = run_id or str(uuid.uuid4())
+    # quiet: a line per step on the terminal, the full log (INFO console, dbt's node lines)
+    # in logs/run-<id>.log; verbose: all of it on the terminal. DEBUG events: DAGSTER_HOME.
+    run_config: dict = progress_run_config(verbose)
+    if not verbose:
+        run_config["loggers"]["console"] = {"config": {"log_level": "INFO"}}
     if full_refresh:
         run_config["ops"] = {step: {"config": {"full_refresh": True}} for step in DBT_STEPS}
-    with planned_events_per_range(start < end):
+    tags = {
+        "dagster/asset_partition_range_start": start.isoformat(),
+        "dagster/asset_partition_range_end": end.isoformat(),
+        "csq/trigger": "cli",
+        REPOSITORY_LABEL_TAG: REPOSITORY_LABEL,
+    }
+    steps = len(job.graph.node_dict)
+    days = (end - start).days + 1
+    quiet = contextlib.nullcontext() if verbose else quiet_run(settings.home, run_id, steps)
+    log_file = None
+    with planned_events_per_range(start < end), quiet as redirected:
+        if redirected is not None:
+            log_file, terminal = redirected
+            terminal.write(
+                f"csq run {run_id}: {start} .. {end} ({days} partition(s)), {steps} steps; "
+                f"full log {log_file}\n"
+            )
         result = job.execute_in_process(
             instance=instance,
             run_config=run_config,
-            tags={
-                "dagster/asset_partition_range_start": start.isoformat(),
-                "dagster/asset_partition_range_end": end.isoformat(),
-                "csq/trigger": "cli",
-            },
+            tags=tags,
             raise_on_error=False,
             run_id=run_id,
         )
@@ -137,7 +173,7 @@ def run_pipeline(
             if ev.event_type_value == "STEP_FAILURE"
         ]
         failure = "\n".join(failures) or "run failed"
-    return RunOutcome(result.success, result.run_id, start, end, checks, failure)
+    return RunOutcome(result.success, result.run_id, start, end, checks, failure, log_file=log_file)
 
 
 def summarise_checks(evaluations: Sequence[Any]) -> list[dict[str, Any]]:
@@ -191,7 +227,9 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return run_and_report(args.start, args.end, full_refresh=args.full_refresh, wait=args.wait)
+    return run_and_report(
+        args.start, args.end, full_refresh=args.full_refresh, wait=args.wait, verbose=args.verbose
+    )
 
 
 def run_and_report(
@@ -200,6 +238,7 @@ def run_and_report(
     *,
     full_refresh: bool = False,
     wait: bool = False,
+    verbose: bool = False,
 ) -> int:
     """``csq run``: the pipeline over the complete deliveries in ``[start, end]`` (open ends:
     all of them), then the summary; the exit code (0 ok, 1 failed, 2 nothing to run, 3 another
@@ -213,14 +252,19 @@ def run_and_report(
         with warehouse_lock(
             settings.home, run_id, WAIT_FOREVER_S if wait else settings.lock_wait_s
         ):
-            return _run_holding_the_lock(settings, run_id, start, end, full_refresh)
+            return _run_holding_the_lock(settings, run_id, start, end, full_refresh, verbose)
     except WarehouseBusy as exc:
         print(f"csq run: {exc}", file=sys.stderr)
         return 3
 
 
 def _run_holding_the_lock(
-    settings: Settings, run_id: str, start: date | None, end: date | None, full_refresh: bool
+    settings: Settings,
+    run_id: str,
+    start: date | None,
+    end: date | None,
+    full_refresh: bool,
+    verbose: bool,
 ) -> int:
     import dagster as dg
 
@@ -240,7 +284,9 @@ def _run_holding_the_lock(
         for item in scan.ignored:
             print(f"   ignored {item}")
         return 2
-    outcome = run_pipeline(settings, dates[0], dates[-1], full_refresh=full_refresh, run_id=run_id)
+    outcome = run_pipeline(
+        settings, dates[0], dates[-1], full_refresh=full_refresh, run_id=run_id, verbose=verbose
+    )
     outcome.ignored = [str(i) for i in scan.ignored]
     summary = run_summary(settings, outcome)
     print_summary(summary)
@@ -267,18 +313,114 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         print(report)
         marker.write_text(json.dumps(wanted), encoding="utf-8")
-    return run_and_report(wait=args.wait)
+    return run_and_report(wait=args.wait, verbose=args.verbose)
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
     settings = get_settings()
     settings.apply_to_environ()
     ensure_dagster_home(settings)
-    cmd = [_venv_bin("dagster"), "dev", "-m", "orchestration.definitions"]
+    workspace = settings.dagster_home / "workspace.yaml"
+    workspace.write_text(WORKSPACE_YAML, encoding="utf-8")
+    cmd = [_venv_bin("dagster"), "dev", "-w", str(workspace)]
     cmd += ["-h", args.host, "-p", str(args.port)]
     # A launcher started with `&` inherits SIGINT ignored: restore it so Ctrl-C stops the UI.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     return subprocess.call(cmd, env=os.environ.copy())
+
+
+REPORTS_INDEX = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>csq reports</title>
+<link rel="stylesheet" href="data_docs/static/vendor/css/bootstrap.min.css">
+</head><body><div class="container py-4">
+<h1 class="h3">csq: what the pipeline knows about itself</h1>
+<ul class="list-group mt-3">
+<li class="list-group-item"><a href="data_docs/index.html">Data Docs</a>: every Great
+Expectations suite and validation of the quality gate, per partition and run</li>
+<li class="list-group-item"><a href="dbt_docs/index.html">dbt docs</a>: every model, column,
+test and exposure, with the lineage graph from the raw extracts to the BI dashboards</li>
+<li class="list-group-item"><a href="last_run_summary.json">last run summary</a> (JSON)</li>
+</ul></div></body></html>
+"""
+
+
+def build_docs(settings: Settings, wait: bool = False) -> Path:
+    """Build everything ``csq docs`` serves under ``reports/``: the dbt docs (holding the run
+    lock: dbt opens the warehouse), the Data Docs index, a landing page. Returns the latter."""
+    from orchestration.defs.dbt.docs import build_dbt_docs
+    from orchestration.defs.quality.data_docs import write_index
+    from orchestration.lib.gx_history import history_dir
+    from orchestration.lib.run_lock import warehouse_lock
+
+    settings.apply_to_environ()
+    with warehouse_lock(
+        settings.home, "csq-docs", WAIT_FOREVER_S if wait else settings.lock_wait_s
+    ):
+        build_dbt_docs(settings)
+    write_index(settings.reports_dir / "data_docs", history_dir(settings.lake_dir))
+    landing = settings.reports_dir / "index.html"
+    landing.write_text(REPORTS_INDEX, encoding="utf-8")
+    return landing
+
+
+def serve(folder: Path, host: str, port: int) -> None:
+    """Serve ``folder`` over http on ``host:port`` until interrupted."""
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    with ThreadingHTTPServer((host, port), handler) as server:
+        print(f"Serving {folder} on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from orchestration.lib.run_lock import WarehouseBusy
+
+    settings = get_settings()
+    try:
+        landing = build_docs(settings, wait=args.wait)
+    except WarehouseBusy as exc:
+        print(f"csq docs: {exc}", file=sys.stderr)
+        return 3
+    host, port = args.host or settings.docs_host, args.port or settings.docs_port
+    print(f"Data Docs: http://{host}:{port}/data_docs/index.html")
+    print(f"dbt docs:  http://{host}:{port}/dbt_docs/index.html")
+    if args.no_serve:
+        print(f"Built {landing}")
+        return 0
+    serve(settings.reports_dir, host, port)
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """Run one query, read-only: on the published marts (what BI reads), the warehouse, or an
+    in-memory DuckDB (for ``read_parquet`` over the lake); print the result as a table."""
+    import duckdb
+
+    settings = get_settings()
+    paths = {"published": settings.published_db, "warehouse": settings.warehouse}
+    path = paths.get(args.db)
+    if path is not None and not path.exists():
+        print(
+            f"csq sql: {path} does not exist yet: run `csq run` (or `make demo`)", file=sys.stderr
+        )
+        return 2
+    try:
+        con = duckdb.connect(str(path), read_only=True) if path else duckdb.connect()
+    except duckdb.IOException as exc:
+        print(f"csq sql: cannot open {path} read-only: {exc}", file=sys.stderr)
+        return 3
+    try:
+        con.sql(args.query).show(max_rows=args.max_rows, max_width=200)
+    except duckdb.Error as exc:
+        print(f"csq sql: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    return 0
 
 
 def _date(value: str) -> date:
@@ -311,6 +453,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild dbt's incremental models from the whole raw layer (dbt --full-refresh)",
     )
     r.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show the full log (every dbt node) on the terminal instead of one line per step",
+    )
+    r.add_argument(
         "--wait",
         action="store_true",
         help="if another run holds the warehouse, wait for it (default: exit at once, code 3)",
@@ -323,7 +470,23 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--agents", type=int, default=DEMO_AGENTS)
     d.add_argument("--seed", type=int, default=42)
     d.add_argument("--wait", action="store_true", help="wait for a run that holds the warehouse")
+    d.add_argument("--verbose", action="store_true", help="the full log on the terminal")
     d.set_defaults(func=cmd_demo)
+
+    o = sub.add_parser(
+        "docs", help="build the dbt docs and Data Docs and serve them (127.0.0.1:8081)"
+    )
+    o.add_argument("--host", help="address to bind (default CSQ_DOCS_HOST, 127.0.0.1)")
+    o.add_argument("--port", type=int, help="port (default CSQ_DOCS_PORT, 8081)")
+    o.add_argument("--no-serve", action="store_true", help="build only")
+    o.add_argument("--wait", action="store_true", help="wait for a run that holds the warehouse")
+    o.set_defaults(func=cmd_docs)
+
+    q = sub.add_parser("sql", help="run a read-only query on the published marts (or --db)")
+    q.add_argument("query")
+    q.add_argument("--db", choices=["published", "warehouse", "memory"], default="published")
+    q.add_argument("--max-rows", type=int, default=40)
+    q.set_defaults(func=cmd_sql)
 
     u = sub.add_parser("dev", help="start the Dagster UI (127.0.0.1:3000 by default)")
     u.add_argument("--host", default="127.0.0.1")

@@ -40,6 +40,12 @@ class Settings:
     (``CSQ_GX_CHUNK_CELLS``): a run's partitions are validated in chunks of whole partitions
     up to this size, so a wide table (calls: 22 columns) gets fewer rows per chunk than a
     narrow one (agent states: 11)."""
+    docs_host: str = "127.0.0.1"
+    """Where ``csq docs`` serves Data Docs and dbt docs (``CSQ_DOCS_HOST``)."""
+    docs_port: int = 8081
+    """Its port (``CSQ_DOCS_PORT``); check results link their Data Docs page there."""
+    alert_webhook_url: str | None = None
+    """Where the run-failure sensor POSTs each alert as JSON (``CSQ_ALERT_WEBHOOK_URL``)."""
     lock_wait_s: float = 0.0
     """How long a run waits for another run of the same home to finish (``CSQ_LOCK_WAIT_S``;
     0: fail at once with "another run ... holds the warehouse")."""
@@ -88,6 +94,11 @@ class Settings:
         """Human-readable outputs: GX Data Docs, run summaries, lineage exports."""
         return self.home / "reports"
 
+    def docs_url(self, path: Path) -> str:
+        """The ``csq docs`` URL of a file under ``reports/`` (a Data Docs page)."""
+        rel = path.resolve().relative_to(self.reports_dir.resolve()).as_posix()
+        return f"http://{self.docs_host}:{self.docs_port}/{rel}"
+
     def subprocess_env(self) -> dict[str, str]:
         """The environment a child process (dbt) needs to see the same configuration."""
         return {
@@ -135,6 +146,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dbt_target=env.get("CSQ_DBT_TARGET", "dev"),
         duckdb_memory_limit=env.get("CSQ_DUCKDB_MEMORY_LIMIT") or "1GB",
         gx_chunk_cells=int(env.get("CSQ_GX_CHUNK_CELLS") or 6_000_000),
+        docs_host=env.get("CSQ_DOCS_HOST") or "127.0.0.1",
+        docs_port=int(env.get("CSQ_DOCS_PORT") or 8081),
+        alert_webhook_url=env.get("CSQ_ALERT_WEBHOOK_URL") or None,
         lock_wait_s=float(env.get("CSQ_LOCK_WAIT_S") or 0),
         failpoints=frozenset(p for p in (env.get("CSQ_FAILPOINTS") or "").split(",") if p),
     )

@@ -32,6 +32,8 @@ class RunOutcome:
     failure: str | None = None
     ignored: list[str] = field(default_factory=list)
     """Landing-folder entries that are not deliveries of the run's window, with the reason."""
+    log_file: Path | None = None
+    """The run's full log (quiet runs)."""
 
 
 def entity_quarantine(settings: Settings, start: date, end: date) -> dict[str, dict[str, Any]]:
@@ -144,6 +146,8 @@ def run_summary(settings: Settings, outcome: RunOutcome) -> dict[str, Any]:
             "quarantine": str(settings.quarantine_dir),
             "data_docs": str(settings.reports_dir / "data_docs" / "index.html"),
             "dagster_ui": "make dev  ->  http://127.0.0.1:3000",
+            "docs": f"csq docs  ->  http://{settings.docs_host}:{settings.docs_port}/",
+            **({"run_log": str(outcome.log_file)} if outcome.log_file else {}),
         },
     }
     settings.reports_dir.mkdir(parents=True, exist_ok=True)

@@ -47,14 +47,21 @@ def _crm_assets() -> dg.AssetsDefinition:
     return next(a for a in raw_assets if raw_asset_key("crm", "tickets") in a.keys)
 
 
-def _metadata(result: dg.ExecuteInProcessResult, entity: str) -> dict[str, object]:
-    mats = [
-        m
+def _materializations(result: dg.ExecuteInProcessResult, entity: str) -> list[dict[str, object]]:
+    return [
+        {"partition": m.partition, **{k: getattr(v, "value", v) for k, v in m.metadata.items()}}
         for m in result.asset_materializations_for_node("raw_crm")
         if m.asset_key == raw_asset_key("crm", entity)
     ]
-    assert sorted(m.partition for m in mats) == [D1.isoformat(), D2.isoformat(), D3.isoformat()]
-    return {k: getattr(v, "value", v) for k, v in mats[0].metadata.items()}
+
+
+def _metadata(result: dg.ExecuteInProcessResult, entity: str) -> dict[str, object]:
+    """The range's materialisation (Dagster records it once per partition of the range)."""
+    mats = [m for m in _materializations(result, entity) if "dates_loaded_count" in m]
+    ranged = [m for m in mats if m["dates_loaded_count"] != 1]
+    assert sorted(m["partition"] for m in ranged) == [str(D1), str(D2), str(D3)]
+    assert all("dagster/row_count" not in m for m in ranged)  # a range total is no day's count
+    return ranged[0]
 
 
 def test_specs_follow_the_contract() -> None:
@@ -99,6 +106,13 @@ def test_range_run_loads_complete_days_and_reports_counts(settings: Settings) ->
     ]
     assert meta["dates_loaded_count"] == 2
     assert _metadata(result, "customers")["rows_in"] == 0
+    daily = {
+        m["partition"]: m
+        for m in _materializations(result, "tickets")
+        if m["dates_loaded_count"] == 1
+    }
+    assert {d: m["dagster/row_count"] for d, m in daily.items()} == {str(D1): 1, str(D2): 3}
+    assert daily[str(D2)]["files"] == [meta["files"][1]]  # each day names its own file
     raw = pq.read_table(settings.raw_dir / "crm" / "tickets").to_pylist()
     assert sorted(r["ticket_id"] for r in raw) == sorted(r["ticket_id"] for r in t)
     assert {r["_load_id"] for r in raw} == {result.run_id}

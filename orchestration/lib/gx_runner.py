@@ -111,6 +111,8 @@ class SuiteOutcome:
     row_count: int | None
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     data_docs: Path | None = None
+    data_docs_url: str | None = None
+    """The page served by ``csq docs`` (http on 127.0.0.1: browsers refuse file:// links)."""
     validated_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
 
     def _with(self, status: str, severity: str | None = None) -> list[ExpectationOutcome]:
@@ -285,7 +287,9 @@ class GxSession:
 
         self.gx = gx
         self._definitions: dict[str, Any] = {}
-        self._runs: list[tuple[str, Any, bool]] = []  # (suite, validation result id, success)
+        self._runs: list[tuple[str, Any, bool, str]] = []  # (suite, result id, success, label)
+        self.page_labels: dict[Path, str] = {}
+        """Every page the last :meth:`build_docs` rendered -> the partitions it covers."""
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.docs_dir = docs_dir
@@ -325,9 +329,10 @@ class GxSession:
         *,
         docs: bool = False,
         result_format: Mapping[str, Any] | None = None,
+        label: str = "",
     ) -> Any:
         """Run ``definition`` on ``frame``; with ``docs`` its result gets a Data Docs page
-        at the next :meth:`build_docs`."""
+        at the next :meth:`build_docs`, headed by ``label`` (the partitions it covers)."""
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
@@ -347,7 +352,7 @@ class GxSession:
                 run_id=run,
                 batch_identifier=result.batch_id,
             )
-            self._runs.append((definition.suite.name, key, bool(result.success)))
+            self._runs.append((definition.suite.name, key, bool(result.success), label))
         return result
 
     def build_docs(self) -> dict[str, Path]:
@@ -355,15 +360,17 @@ class GxSession:
         page of each suite's first failing chunk, else of its last chunk."""
         if not self._runs:
             return {}
-        keys = [key for _suite, key, _ok in self._runs]
+        keys = [key for _suite, key, _ok, _label in self._runs]
         suites = {key.expectation_suite_identifier for key in keys}
         self.context.build_data_docs(
             site_names=[DOCS_SITE], resource_identifiers=[*keys, *suites], build_index=True
         )
         shown: dict[str, tuple[Any, bool]] = {}
-        for suite, key, ok in self._runs:
+        self.page_labels = {}
+        for suite, key, ok, label in self._runs:
             if suite not in shown or shown[suite][1]:  # keep the first failure
                 shown[suite] = (key, ok)
+            self.page_labels[self._page(key)] = label
         self._runs.clear()
         return {suite: self._page(key) for suite, (key, _ok) in shown.items()}
 
@@ -508,7 +515,14 @@ class _MainRunner:
         """Each expectation's outcome on one chunk (``partition`` = the chunk's range); a
         failure in a chunk of several partitions also says on which of them it fails."""
         result = self.gx.validate(
-            self.definition, chunk.frame, self.parameters, self.run_id, docs=True
+            self.definition,
+            chunk.frame,
+            self.parameters,
+            self.run_id,
+            docs=True,
+            label=(
+                f"{chunk.label.replace('..', ' .. ')} · suite {self.suite.name} · run {self.run_id}"
+            ),
         )
         out = []
         for spec, r in _match(result.results, self.specs):
@@ -607,7 +621,17 @@ def run_profile(
         "partial_unexpected_count": max(len(profile), 1),
         "unexpected_index_column_names": [PROFILE_KEY],
     }
-    result = gx.validate(definition, profile, {}, run_id, docs=True, result_format=result_format)
+    days = sorted(str(d) for d in profile[PROFILE_KEY])
+    span = days[0] if days[0] == days[-1] else f"{days[0]} .. {days[-1]}"
+    result = gx.validate(
+        definition,
+        profile,
+        {},
+        run_id,
+        docs=True,
+        result_format=result_format,
+        label=f"{span} · suite {suite.name} (partition profile) · run {run_id}",
+    )
     details = profile.set_index(PROFILE_KEY)
     out = []
     for spec, r in _match(result.results, specs):

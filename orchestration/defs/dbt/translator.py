@@ -20,7 +20,10 @@ class CsqDbtTranslator(DagsterDbtTranslator):
         super().__init__(
             settings=DagsterDbtTranslatorSettings(
                 enable_asset_checks=True,
-                enable_code_references=False,
+                # dbt's tests of the raw sources are checks on the raw assets (not anonymous
+                # observations), and every model links its SQL file in the UI
+                enable_source_tests_as_checks=True,
+                enable_code_references=True,
             )
         )
 

@@ -3,8 +3,10 @@
 
 A run over a partition range (single-run backfill) loads every date of the range that has a
 complete delivery and reports per entity what was loaded. On success one ``MaterializeResult``
-per entity covers the whole range (Dagster records it for every partition of the range); dates
-without a complete delivery are skipped and listed in ``dates_skipped``. If any delivery was
+per entity covers the whole range (Dagster records it for every partition of the range, so it
+carries no row count), then one ``AssetMaterialization`` per entity and loaded day gives each
+partition its own row counts, file and checksum; dates without a complete delivery are skipped
+and listed in ``dates_skipped``. If any delivery was
 rejected, the run logs a materialisation per entity only for the dates actually loaded, then
 fails (``dg.Failure`` listing every rejected delivery) so rejected dates stay unmaterialised.
 """
@@ -94,20 +96,17 @@ def build_raw_source_assets(source: str) -> dg.AssetsDefinition:
         )
         if not summary.rejected:
             for ent in ents:
+                metadata = entity_metadata(settings, summary, ent, context.run.run_id)
+                if len(dates) > 1:  # Dagster copies a range's metadata onto every day
+                    metadata.pop("dagster/row_count")
                 yield dg.MaterializeResult(
-                    asset_key=raw_asset_key(source, ent.name),
-                    metadata=entity_metadata(settings, summary, ent, context.run.run_id),
+                    asset_key=raw_asset_key(source, ent.name), metadata=metadata
                 )
+            if len(dates) > 1:  # then each day's own counts, files and checksums, as its latest
+                yield from _daily_materializations(settings, summary, ents, context.run.run_id)
             return
         # A failing run records materialisations only for the dates actually loaded.
-        for delivery in summary.loaded:
-            one_day = LoadSummary(source, loaded=[delivery])
-            for ent in ents:
-                yield dg.AssetMaterialization(
-                    asset_key=raw_asset_key(source, ent.name),
-                    partition=delivery.business_date.isoformat(),
-                    metadata=entity_metadata(settings, one_day, ent, context.run.run_id),
-                )
+        yield from _daily_materializations(settings, summary, ents, context.run.run_id)
         if summary.rejected:
             raise dg.Failure(
                 description=rejection_report(summary),
@@ -129,6 +128,20 @@ def build_raw_source_assets(source: str) -> dg.AssetsDefinition:
             )
 
     return _raw_source
+
+
+def _daily_materializations(
+    settings: Settings, summary: LoadSummary, ents: list[Entity], load_id: str
+) -> Iterator[dg.AssetMaterialization]:
+    """One materialisation per entity and loaded day, with that day's row counts and file."""
+    for delivery in summary.loaded:
+        one_day = LoadSummary(summary.source, loaded=[delivery])
+        for ent in ents:
+            yield dg.AssetMaterialization(
+                asset_key=raw_asset_key(summary.source, ent.name),
+                partition=delivery.business_date.isoformat(),
+                metadata=entity_metadata(settings, one_day, ent, load_id),
+            )
 
 
 FILES_LISTED_MAX_DATES = 31

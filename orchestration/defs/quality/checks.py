@@ -11,6 +11,8 @@ the published file) materialises. Results: ERROR when an error expectation faile
 check could not run, WARN when only warnings failed.
 """
 
+import shutil
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from itertools import groupby
@@ -20,7 +22,8 @@ from typing import Any
 import dagster as dg
 
 from orchestration.defs.quality.batches import BatchError, core_batch, raw_batch
-from orchestration.lib.gx_history import append_history
+from orchestration.defs.quality.data_docs import publish_pages, write_index
+from orchestration.lib.gx_history import append_history, history_dir
 from orchestration.lib.gx_runner import ExpectationOutcome, GxSession, SuiteOutcome, run_suite
 from orchestration.lib.gx_suites import SuiteSpec, default_suites_dir, load_suites
 from orchestration.lib.memory import frozen_heap, release_freed_memory
@@ -43,15 +46,24 @@ def validate_suites(
     """Validate each suite on the run's rows in one GX session, build Data Docs once, and
     append every outcome to the history. Data problems and GX errors inside a suite become
     outcomes; only a GX context that cannot be created at all raises (the step fails)."""
-    with frozen_heap():  # each chunk's memory is collected cheaply (see frozen_heap)
-        session = GxSession(data_docs_dir(settings))
-        outcomes = [_validate(suite, dates, run_id, settings, session) for suite in suites]
-        pages = session.build_docs()
-        del session
-    release_freed_memory()  # the session too
-    for outcome in outcomes:
-        outcome.data_docs = pages.get(outcome.suite)
-        append_history(settings.lake_dir, outcome, run_id)
+    staging = settings.reports_dir / ".data_docs_build" / uuid.uuid4().hex
+    try:
+        with frozen_heap():  # each chunk's memory is collected cheaply (see frozen_heap)
+            session = GxSession(staging)
+            outcomes = [_validate(suite, dates, run_id, settings, session) for suite in suites]
+            pages = session.build_docs()
+            site_pages = publish_pages(staging, data_docs_dir(settings), session.page_labels)
+            del session
+        release_freed_memory()  # the session too
+        for outcome in outcomes:
+            page = pages.get(outcome.suite)
+            outcome.data_docs = site_pages.get(page) if page is not None else None
+            if outcome.data_docs is not None:
+                outcome.data_docs_url = settings.docs_url(outcome.data_docs)
+            append_history(settings.lake_dir, outcome, run_id)
+        write_index(data_docs_dir(settings), history_dir(settings.lake_dir))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return outcomes
 
 
@@ -159,9 +171,9 @@ def check_result(outcome: SuiteOutcome) -> dg.AssetCheckResult:
         "skipped": dg.MetadataValue.json([f"{o.expectation}: {o.note}" for o in skipped]),
     }
     if outcome.data_docs is not None:
-        page = outcome.data_docs.absolute()  # as_uri() refuses a relative path
-        metadata["data_docs"] = dg.MetadataValue.path(str(page))
-        metadata["data_docs_url"] = dg.MetadataValue.url(page.as_uri())
+        metadata["data_docs"] = dg.MetadataValue.path(str(outcome.data_docs.absolute()))
+    if outcome.data_docs_url is not None:
+        metadata["data_docs_url"] = dg.MetadataValue.url(outcome.data_docs_url)
     severity = outcome.severity
     return dg.AssetCheckResult(
         asset_key=dg.AssetKey(list(outcome.asset_key)),
@@ -200,8 +212,8 @@ def partition_evaluations(outcome: SuiteOutcome, blocking: bool) -> list[dg.Asse
             "expectations_failed": dg.MetadataValue.int(len(mine)),
             "problems": dg.MetadataValue.json([_problem(o) for o in mine]),
         }
-        if outcome.data_docs is not None:
-            metadata["data_docs_url"] = dg.MetadataValue.url(outcome.data_docs.absolute().as_uri())
+        if outcome.data_docs_url is not None:
+            metadata["data_docs_url"] = dg.MetadataValue.url(outcome.data_docs_url)
         out.append(
             dg.AssetCheckEvaluation(
                 asset_key=dg.AssetKey(list(outcome.asset_key)),
