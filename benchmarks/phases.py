@@ -147,6 +147,7 @@ def run_timings(dagster_home: Path, run_id: str) -> RunTimings:
     timings = RunTimings(run_id=run_id, status=status, run_s=0.0)
     run_start = run_end = None
     dbt_nodes: dict[tuple[str, str], float] = {}
+    counted_suites: set[str] = set()
     for rec in records:
         entry = rec.event_log_entry
         event = entry.dagster_event
@@ -163,9 +164,15 @@ def run_timings(dagster_home: Path, run_id: str) -> RunTimings:
             timings.step_windows[entry.step_key] = (began, entry.timestamp)
             timings.steps[entry.step_key] = round(seconds, 3)
         elif kind == T.ASSET_CHECK_EVALUATION and entry.step_key.startswith(VALIDATION_PREFIX):
-            timings.checks += 1
-            rows = event.event_specific_data.metadata.get("row_count")
-            timings.check_rows += int(rows.value) if rows is not None else 0
+            # one evaluation per suite (a daily run) or per suite and day (a backfill, each
+            # carrying the run's rows once more: counted once per suite)
+            data = event.event_specific_data
+            suite = data.asset_key.to_user_string()
+            rows = data.metadata.get("row_count") or data.metadata.get("run_row_count")
+            if suite not in counted_suites:
+                counted_suites.add(suite)
+                timings.checks += 1
+                timings.check_rows += int(rows.value) if rows is not None else 0
         elif kind in (T.ASSET_CHECK_EVALUATION, T.ASSET_MATERIALIZATION):
             node = _dbt_node(event)
             if node is not None:

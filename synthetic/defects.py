@@ -78,7 +78,7 @@ class CsvLines:
         self.file = f
         self.lines = f.text.split("\n")[:-1]
         self.header = self.lines[0].split(",")
-        self.used: set[int] = set()
+        self.used = f.edited_lines  # shared by every defect planted in this file
 
     def col(self, name: str) -> int:
         return self.header.index(name)

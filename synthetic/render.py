@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -164,6 +164,8 @@ class FileOut:
     text: str
     manifest_rows: int | None = None
     """Rows to claim in the manifest (``None``: the true count)."""
+    edited_lines: set[int] = field(default_factory=set)
+    """Line indexes a defect already changed: no line carries two defects."""
 
     @property
     def rows(self) -> int:

@@ -117,10 +117,14 @@ def publish_pages(staging: Path, site: Path, labels: Mapping[Path, str]) -> dict
     return moved
 
 
-def _copy_static(staging: Path, site: Path) -> None:
+def _copy_vendor(site: Path) -> None:
     vendor = site / VENDOR_URL
     if not vendor.is_dir():
         shutil.copytree(VENDOR_DIR, vendor)
+
+
+def _copy_static(staging: Path, site: Path) -> None:
+    _copy_vendor(site)
     gx_static = staging / "static"
     if gx_static.is_dir() and not (site / "static" / "styles").is_dir():
         shutil.copytree(gx_static, site / "static", dirs_exist_ok=True)
@@ -205,7 +209,7 @@ def write_index(site: Path, history: Path) -> Path:
         + "</div></body></html>"
     )
     site.mkdir(parents=True, exist_ok=True)
-    _copy_static(site, site)
+    _copy_vendor(site)
     index = site / "index.html"
     index.write_text(page, encoding="utf-8")
     return index
