@@ -145,5 +145,7 @@ def test_a_backfill_records_the_check_per_partition(tmp_path: Path) -> None:
     assert bad.severity == dg.AssetCheckSeverity.ERROR and bad.blocking
     assert f"partition {DAY.isoformat()}" in bad.description and "qa_score" in bad.description
     assert bad.metadata["partition"].value == DAY.isoformat()
+    # evaluated against that day's materialisation (else the UI shows the day as missing)
+    assert all(e.target_materialization_data is not None for e in facts.values())
     assert not result.success
     assert KPI not in {e.asset_key for e in result.get_asset_materialization_events()}

@@ -13,7 +13,7 @@ check could not run, WARN when only warnings failed.
 
 import shutil
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from itertools import groupby
 from pathlib import Path
@@ -185,7 +185,42 @@ def check_result(outcome: SuiteOutcome) -> dg.AssetCheckResult:
     )
 
 
-def partition_evaluations(outcome: SuiteOutcome, blocking: bool) -> list[dg.AssetCheckEvaluation]:
+def latest_materializations(
+    instance: dg.DagsterInstance, asset_key: dg.AssetKey, partitions: Sequence[str]
+) -> dict[str, Any]:
+    """Partition -> the latest materialisation of ``asset_key`` (what a check result of that
+    partition was evaluated against: Dagster shows a partition's check as missing without it)."""
+    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+        AssetCheckEvaluationTargetMaterializationData as Target,
+    )
+
+    wanted, out = set(partitions), {}
+    cursor = None
+    while wanted - out.keys():
+        page = instance.fetch_materializations(
+            dg.AssetRecordsFilter(
+                asset_key=asset_key, asset_partitions=sorted(wanted - out.keys())
+            ),
+            limit=1000,
+            cursor=cursor,
+        )
+        for record in page.records:
+            partition = record.partition_key
+            if partition in wanted and partition not in out:
+                out[partition] = Target(
+                    storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+                )
+        if not page.has_more:
+            break
+        cursor = page.cursor
+    return out
+
+
+def partition_evaluations(
+    outcome: SuiteOutcome,
+    blocking: bool,
+    targets: Mapping[str, Any] | None = None,
+) -> list[dg.AssetCheckEvaluation]:
     """One check evaluation per partition of a multi-partition run, so Dagster's partition view
     shows each day Passed or Failed. A problem counts against the partitions it names: its own
     day (volume, partition profile) or the partitions of the chunk it failed in (row-level
@@ -228,6 +263,7 @@ def partition_evaluations(outcome: SuiteOutcome, blocking: bool) -> list[dg.Asse
                 metadata=metadata,
                 blocking=blocking,
                 partition=partition,
+                target_materialization_data=(targets or {}).get(partition),
             )
         )
     return out
@@ -281,7 +317,10 @@ def build_check_step(
         for outcome in validate_suites(selected, dates, run_id, settings_fn()):
             (context.log.info if outcome.passed else context.log.error)(outcome.summary())
             if len(dates) > 1:  # a backfill: a result per day, not one without a partition
-                yield from partition_evaluations(outcome, outcome.suite in blocking_suites)
+                targets = latest_materializations(
+                    context.instance, dg.AssetKey(list(outcome.asset_key)), outcome.partitions
+                )
+                yield from partition_evaluations(outcome, outcome.suite in blocking_suites, targets)
             else:
                 yield check_result(outcome)
 
