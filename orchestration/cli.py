@@ -339,6 +339,8 @@ REPORTS_INDEX = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 Expectations suite and validation of the quality gate, per partition and run</li>
 <li class="list-group-item"><a href="dbt_docs/index.html">dbt docs</a>: every model, column,
 test and exposure, with the lineage graph from the raw extracts to the BI dashboards</li>
+<li class="list-group-item"><a href="lineage/index.html">Column lineage</a>: every column of
+every KPI mart traced back to the extract columns it is computed from</li>
 <li class="list-group-item"><a href="last_run_summary.json">last run summary</a> (JSON)</li>
 </ul></div></body></html>
 """
@@ -358,9 +360,50 @@ def build_docs(settings: Settings, wait: bool = False) -> Path:
     ):
         build_dbt_docs(settings)
     write_index(settings.reports_dir / "data_docs", history_dir(settings.lake_dir))
+    _write_lineage(settings)
     landing = settings.reports_dir / "index.html"
     landing.write_text(REPORTS_INDEX, encoding="utf-8")
     return landing
+
+
+def _write_lineage(settings: Settings) -> Path:
+    """``reports/lineage/index.html``: every kpi mart column traced to the extracts."""
+    import dagster as dg
+
+    from orchestration.defs.dbt import dbt_kpi_marts
+    from orchestration.lineage import write_lineage_page
+
+    ensure_dagster_home(settings)
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        marts = sorted(dbt_kpi_marts.keys, key=lambda k: k.to_user_string())
+        return write_lineage_page(instance, marts, settings.reports_dir / "lineage")
+
+
+def cmd_lineage(args: argparse.Namespace) -> int:
+    """Print the upstream columns of ``<asset path>.<column>`` down to the raw extracts."""
+    import dagster as dg
+
+    from orchestration.lineage import Lineage, render_text
+
+    asset, _, column = args.column.rpartition(".")
+    if not asset or not column:
+        print(
+            "csq lineage: give <asset>.<column>, e.g. kpi/kpi_queue_daily.answered", file=sys.stderr
+        )
+        return 2
+    settings = get_settings()
+    ensure_dagster_home(settings)
+    key = dg.AssetKey(asset.replace(".", "/").split("/"))
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        lineage = Lineage(instance)
+        if lineage.deps(key) is None:
+            print(
+                f"csq lineage: no column lineage recorded for {key.to_user_string()}",
+                file=sys.stderr,
+            )
+            return 1
+        print("\n".join(render_text(lineage.trace(key, column))))
+    return 0
 
 
 def serve(folder: Path, host: str, port: int) -> None:
@@ -481,6 +524,10 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--no-serve", action="store_true", help="build only")
     o.add_argument("--wait", action="store_true", help="wait for a run that holds the warehouse")
     o.set_defaults(func=cmd_docs)
+
+    li = sub.add_parser("lineage", help="a column's upstream columns, down to the extracts")
+    li.add_argument("column", help="<asset>.<column>, e.g. kpi/kpi_queue_daily.answered")
+    li.set_defaults(func=cmd_lineage)
 
     q = sub.add_parser("sql", help="run a read-only query on the published marts (or --db)")
     q.add_argument("query")
