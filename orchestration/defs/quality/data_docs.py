@@ -200,7 +200,8 @@ def write_index(site: Path, history: Path) -> Path:
     page = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<title>Data Docs: csq quality gate</title>"
-        f"<link rel='stylesheet' href='{VENDOR_URL}/css/bootstrap.min.css'></head>"
+        f"<link rel='stylesheet' href='{VENDOR_URL}/css/bootstrap.min.css'>"
+        "<style>.badge a{color:inherit;text-decoration:underline}</style></head>"
         "<body><div class='container-fluid py-3'><h1 class='h3'>Quality gate: every suite, "
         "every validation</h1><p class='text-muted'>Great Expectations results of every check "
         "step and run (latest first). A page per validated chunk of partitions; the "
