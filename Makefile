@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS := never
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint dev docs bench clean
+.PHONY: setup demo test lint dev docs bi bi-setup browser bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -29,8 +29,13 @@ setup: $(UV)
 demo: setup
 	$(BIN)/csq demo
 
+## browser: Debian's Chromium and a CJK font, for the BI tests in a real browser (as root)
+browser:
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
 ## test: the whole suite (what CI runs)
-test: setup
+test: setup bi-setup browser
 	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 ## lint: ruff (Python) and sqlfluff (dbt SQL)
@@ -45,6 +50,13 @@ dev: setup
 ## docs: build the dbt docs and Data Docs and serve them on http://127.0.0.1:8081
 docs: setup
 	$(BIN)/csq docs
+
+## bi: Superset with the dashboards on http://127.0.0.1:8088 (after make demo or csq run)
+bi-setup: $(UV)
+	$(UV) sync --frozen --project bi --python $(PYTHON)
+
+bi: bi-setup
+	bi/.venv/bin/python bi/serve.py
 
 clean:
 	rm -rf .csq/landing .csq/lake .csq/warehouse.duckdb .csq/published .csq/reports dbt_project/target
