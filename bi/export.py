@@ -88,6 +88,8 @@ def export(session: Session, published: str, out: Path) -> list[str]:
             text = "".join(
                 line for line in text.splitlines(True) if not line.startswith("timestamp")
             )
+        elif relative.parts[0] == "dashboards":
+            text = without_view_state(text)
         target = out / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
