@@ -21,19 +21,11 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import yaml
+from serve import ASSETS, PLACEHOLDER, published_db
 
-BI_DIR = Path(__file__).resolve().parent
-ASSETS = BI_DIR / "assets"
-PLACEHOLDER = "__CSQ_PUBLISHED_DB__"
-REPO = BI_DIR.parent
 # dashboard metadata the browser writes from the data it last showed (series names seen,
 # the palette it used): not part of the design, and it would change with every month
 VIEW_STATE = ("shared_label_colors", "map_label_colors", "color_scheme_domain")
-
-
-def _published() -> str:
-    home = Path(os.environ.get("CSQ_HOME") or REPO / ".csq").expanduser().resolve()
-    return str(home / "published" / "marts.duckdb")
 
 
 class Session:
@@ -44,11 +36,14 @@ class Session:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
         self.headers = {"Content-Type": "application/json", "Referer": base}
         login = {"username": user, "password": password, "provider": "db", "refresh": True}
-        token = json.loads(self.get("/api/v1/security/login", login))["access_token"]
+        token = json.loads(self.request("/api/v1/security/login", login))["access_token"]
         self.headers["Authorization"] = f"Bearer {token}"
-        self.headers["X-CSRFToken"] = json.loads(self.get("/api/v1/security/csrf_token/"))["result"]
+        self.headers["X-CSRFToken"] = json.loads(self.request("/api/v1/security/csrf_token/"))[
+            "result"
+        ]
 
-    def get(self, path: str, body: object = None) -> bytes:
+    def request(self, path: str, body: object = None) -> bytes:
+        """GET ``path``, or POST ``body`` as JSON to it; the response body."""
         data = None if body is None else json.dumps(body).encode()
         method = "GET" if body is None else "POST"
         request = urllib.request.Request(self.base + path, data, self.headers, method=method)
@@ -76,9 +71,9 @@ def without_view_state(text: str) -> str:
 
 def export(session: Session, published: str, out: Path) -> list[str]:
     """Every dashboard (with its charts, datasets and database) into ``out``; the files."""
-    listing = json.loads(session.get("/api/v1/dashboard/?q=(page_size:100)"))["result"]
+    listing = json.loads(session.request("/api/v1/dashboard/?q=(page_size:100)"))["result"]
     ids = ",".join(str(d["id"]) for d in listing)
-    bundle = zipfile.ZipFile(io.BytesIO(session.get(f"/api/v1/dashboard/export/?q=!({ids})")))
+    bundle = zipfile.ZipFile(io.BytesIO(session.request(f"/api/v1/dashboard/export/?q=!({ids})")))
     shutil.rmtree(out, ignore_errors=True)
     written: list[str] = []
     for name in sorted(bundle.namelist()):
@@ -108,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Set CSQ_BI_PASSWORD (and CSQ_BI_USER) to the Superset login.", file=sys.stderr)
         return 2
     session = Session(args.url, os.environ.get("CSQ_BI_USER") or "admin", password)
-    files = export(session, _published(), args.out)
+    files = export(session, str(published_db()), args.out)
     print(f"{len(files)} files written to {args.out}; review with `git diff {args.out}`")
     return 0
 

@@ -37,6 +37,11 @@ def _home() -> Path:
     return Path(os.environ.get("CSQ_HOME") or REPO / ".csq").expanduser().resolve()
 
 
+def published_db() -> Path:
+    """``$CSQ_HOME/published/marts.duckdb``, the file the dashboards read."""
+    return _home() / "published" / "marts.duckdb"
+
+
 def superset_env(bi_home: Path) -> dict[str, str]:
     return {
         **os.environ,
@@ -72,8 +77,8 @@ def ensure_metadata(env: dict[str, str], bi_home: Path) -> None:
 
 
 def ensure_admin(env: dict[str, str], user: str, password: str | None) -> None:
-    exists = f"{user}" in superset(env, "fab", "list-users").stdout
-    if exists:
+    listed = superset(env, "fab", "list-users").stdout.splitlines()
+    if any(line.startswith(f"username:{user} |") for line in listed):
         if password:
             superset(env, "fab", "reset-password", "--username", user, "--password", password)
         return
@@ -124,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--setup-only", action="store_true", help="set up and import, no server")
     args = parser.parse_args(argv)
     home = _home()
-    published = home / "published" / "marts.duckdb"
+    published = published_db()
     if not published.exists():
         print(
             f"No published marts at {published} yet: run `make demo` (or `csq run` on real "

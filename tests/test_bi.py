@@ -20,7 +20,6 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import duckdb
@@ -30,6 +29,9 @@ import yaml
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("bi")]
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bi"))  # bi/export.py's REST session (stdlib and PyYAML only)
+from export import Session  # noqa: E402
+
 CSQ = str(Path(sys.executable).parent / "csq")
 BI_PYTHON = REPO / "bi" / ".venv" / "bin" / "python"
 ARTIFACTS = REPO / ".csq" / "test-artifacts" / "bi"
@@ -60,28 +62,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class Api:
-    """Superset's REST API with a logged-in session (token and CSRF)."""
-
-    def __init__(self, base: str, user: str, password: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-        login = {"username": user, "password": password, "provider": "db", "refresh": True}
-        self.token = self.call("POST", "/api/v1/security/login", login)["access_token"]
-        self.csrf = self.call("GET", "/api/v1/security/csrf_token/")["result"]
-
-    def call(self, method: str, path: str, body: object = None) -> dict:
-        headers = {"Content-Type": "application/json", "Referer": self.base}
-        if getattr(self, "token", None):
-            headers["Authorization"] = f"Bearer {self.token}"
-        if getattr(self, "csrf", None):
-            headers["X-CSRFToken"] = self.csrf
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data, headers, method=method)
-        with self.opener.open(request, timeout=60) as response:
-            return json.loads(response.read() or b"{}")
 
 
 @dataclass(frozen=True)
@@ -212,41 +192,45 @@ def _render(page, bi: Bi, slug: str, timeout_s: float = 90) -> dict:
 
 
 def test_superset_serves_every_dashboard_with_data_in_a_real_browser(bi: Bi) -> None:
-    api = Api(bi.base, bi.user, bi.password)
-    dashboards = {
-        d["slug"]: d for d in api.call("GET", "/api/v1/dashboard/?q=(page_size:50)")["result"]
-    }
+    api = Session(bi.base, bi.user, bi.password)
+    listing = json.loads(api.request("/api/v1/dashboard/?q=(page_size:50)"))["result"]
+    dashboards = {d["slug"]: d for d in listing}
     assert set(SLUGS) <= set(dashboards)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     manager, browser = _browser()
     try:
         page = browser.new_page(viewport={"width": 1600, "height": 1200})
         _login(page, bi)
+        texts = {}
         for slug in SLUGS:
-            expected = len(api.call("GET", f"/api/v1/dashboard/{slug}/charts")["result"])
+            expected = len(json.loads(api.request(f"/api/v1/dashboard/{slug}/charts"))["result"])
             shown = _render(page, bi, slug)
+            texts[slug] = shown["text"]
             page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
             assert shown["charts"] == expected >= 3, (slug, shown["charts"], expected)
             assert shown["errors"] == 0, f"{slug}: an error panel"
             assert shown["no_results"] == 0, f"{slug}: a chart without data"
-        stability = _render(page, bi, "team-stability")["text"]
-        assert "十分满意" in _render(page, bi, "csi")["text"]  # CJK category values render
     finally:
         browser.close()
         manager.stop()
+    assert "十分满意" in texts["csi"]  # CJK category values render
     # one number of the stability dashboard against the mart: the team-month table's CSAT
     ((month, team, csat, n),) = bi.mart(
         "select strftime(month, '%Y-%m'), team_id, csat_top2_rate, csat_n "
         "from kpi_team_stability_monthly where team_id <> '-1' and csat_n > 0 "
         "order by month desc, csat_n desc limit 1"
     )
-    row = next(line for line in stability.splitlines() if line.startswith(month) and team in line)
+    row = next(
+        line
+        for line in texts["team-stability"].splitlines()
+        if line.startswith(month) and team in line
+    )
     assert f"{100 * csat:.1f}%" in row and f"{n:,}" in row, (month, team, csat, n, row)
 
 
 def test_a_wrong_password_is_refused_and_the_server_binds_to_localhost_only(bi: Bi) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
-        Api(bi.base, bi.user, bi.password + "x")
+        Session(bi.base, bi.user, bi.password + "x")
     assert refused.value.code == 401
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.connect(("192.0.2.1", 9))  # TEST-NET-1: nothing is sent
