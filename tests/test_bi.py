@@ -163,6 +163,9 @@ def _login(page, bi: Bi) -> None:
         page.fill("#password", bi.password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state("networkidle")
+        # a just-started app can answer the form before the session sticks: prove it does
+        page.goto(f"{bi.base}/dashboard/list/")
+        page.wait_for_load_state("networkidle")
         if "/login" not in page.url:
             return
     raise AssertionError(f"the login form did not let {bi.user} in: {page.url}")
@@ -171,6 +174,10 @@ def _login(page, bi: Bi) -> None:
 def _render(page, bi: Bi, slug: str, timeout_s: float = 90) -> dict:
     """Open a dashboard and wait until every chart finished loading; what it shows."""
     page.goto(f"{bi.base}/superset/dashboard/{slug}/?standalone=0")
+    if "/login" in page.url:  # the session was dropped (app restarted a worker): log in again
+        _login(page, bi)
+        page.goto(f"{bi.base}/superset/dashboard/{slug}/?standalone=0")
+    assert "/login" not in page.url, f"{slug}: sent to the login page: {page.url}"
     deadline = time.monotonic() + timeout_s
     while True:
         page.wait_for_timeout(1500)
