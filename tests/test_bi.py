@@ -263,16 +263,27 @@ def test_a_dashboard_open_across_a_publish_keeps_working_and_shows_the_new_day(b
         page = browser.new_page(viewport={"width": 1600, "height": 1200})
         _login(page, bi)
         _render(page, bi, "service-level")
-        run = subprocess.Popen(
-            [CSQ, "run", "--start", str(july), "--end", str(july)],
-            env=bi.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        while run.poll() is None:  # readers during the run and its publish
-            shown = _render(page, bi, "service-level")
-            assert shown["errors"] == 0 and shown["no_results"] == 0
-        assert run.returncode == 0
+        progress = bi.home / "across-publish.log"
+        with progress.open("wb") as out:
+            run = subprocess.Popen(
+                [CSQ, "run", "--start", str(july), "--end", str(july)],
+                env={**bi.env, "PYTHONUNBUFFERED": "1"},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+            # A reader every 30 s while the run builds the warehouse, then one after the other
+            # from the moment the marts are built until the publish has swapped the file
+            # (rendering non-stop all along only slows the run down on two cores).
+            last = 0.0
+            while run.poll() is None:
+                marts_built = "dbt_kpi_marts" in progress.read_text(errors="replace")
+                if marts_built or time.monotonic() - last > 30:
+                    last = time.monotonic()
+                    shown = _render(page, bi, "service-level")
+                    assert shown["errors"] == 0 and shown["no_results"] == 0
+                else:
+                    time.sleep(1)
+        assert run.returncode == 0, progress.read_text(errors="replace")[-3000:]
         after = bi.mart("select sum(offered) from kpi_queue_daily")[0][0]
         assert after > before
         shown = _render(page, bi, "service-level")

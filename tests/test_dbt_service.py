@@ -511,3 +511,44 @@ def test_incremental_run_changes_nothing(built: Built) -> None:
     for f in keys:
         assert len(before[f]) > 0, f
         pd.testing.assert_frame_equal(after[f], before[f], obj=f)
+
+
+def test_kpi_grain_columns_are_not_null_constraints_the_warehouse_enforces(built: Built) -> None:
+    """Every kpi mart's grain (its unique or unique-combination key) is declared NOT NULL in
+    the mart's enforced contract, so DuckDB refuses a null key while dbt builds the table (the
+    build fails and the published file keeps the last good marts) instead of a separate test
+    reading the table afterwards."""
+    manifest = json.loads((built.target / "manifest.json").read_text())
+    nodes = manifest["nodes"]
+    grains: dict[str, set[str]] = {}
+    for test in nodes.values():
+        parent = nodes.get(test.get("attached_node") or "", {})
+        kind = test.get("test_metadata", {}).get("name")
+        if parent.get("config", {}).get("schema") == "kpi" and kind in (
+            "unique",
+            "unique_combination",
+        ):
+            kwargs = test["test_metadata"]["kwargs"]
+            grains.setdefault(parent["name"], set()).update(
+                kwargs.get("columns") or [kwargs["column_name"]]
+            )
+    assert len(grains) == 13, sorted(grains)
+    for name, columns in grains.items():
+        model = nodes[f"model.csq_warehouse.{name}"]
+        assert model["config"]["contract"]["enforced"], name
+        constrained = {
+            c
+            for c, col in model["columns"].items()
+            if any(k["type"] == "not_null" for k in col.get("constraints", []))
+        }
+        assert columns <= constrained, (name, columns - constrained)
+    con = duckdb.connect(str(built.settings.warehouse))
+    try:
+        con.execute("begin")
+        with pytest.raises(duckdb.ConstraintException, match=r"kpi_queue_daily\.queue_id"):
+            con.execute(
+                "insert into kpi.kpi_queue_daily (date, queue_id) values (current_date, null)"
+            )
+        con.execute("rollback")
+    finally:
+        con.close()
