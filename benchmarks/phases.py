@@ -10,7 +10,7 @@ from typing import Any
 from orchestration.contract import SOURCES
 
 VALIDATION_PREFIX = "gx_"
-"""Check steps are ``gx_raw_<source>`` and ``gx_core`` (``CHECK_STEP_PREFIX`` of the quality
+"""Check steps are ``gx_raw`` and ``gx_core`` (``CHECK_STEP_PREFIX`` of the quality
 gate; a test keeps the two equal)."""
 PHASES: tuple[str, ...] = ("raw_ingestion", "dbt_core", "validation", "dbt_marts", "publish")
 """Pipeline phases in run order; ``validation`` sums every GX check step (raw and core)."""

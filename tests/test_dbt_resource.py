@@ -39,3 +39,30 @@ def test_invocation_runs_dbt_without_an_adapter_handle(
     assert invocation.is_successful()
     assert invocation.adapter is None
     assert "dim_channel" in messages
+
+
+def test_a_home_keeps_its_own_dbt_parse_state(tmp_path: Path) -> None:
+    """dbt's parse state is kept per home (the profile holds the home's warehouse path, so a
+    state parsed for another home makes dbt re-parse the whole project)."""
+    from orchestration.defs.dbt.assets import (
+        PARTIAL_PARSE,
+        PARTIAL_PARSE_CACHE,
+        keep_partial_parse,
+        partial_parse_from,
+    )
+
+    home, invocation = tmp_path / "home", tmp_path / "target-1"
+    invocation.mkdir()
+    assert partial_parse_from(home) is None  # first run: the copy from dbt_project/target
+    keep_partial_parse(invocation, home)  # dbt wrote no state: nothing to keep
+    assert not (home / PARTIAL_PARSE_CACHE).exists()
+    (invocation / PARTIAL_PARSE).write_bytes(b"state-1")
+    keep_partial_parse(invocation, home)
+    assert partial_parse_from(home) == str(home / PARTIAL_PARSE_CACHE)
+    assert (home / PARTIAL_PARSE_CACHE).read_bytes() == b"state-1"
+    (invocation / PARTIAL_PARSE).write_bytes(b"state-2")
+    keep_partial_parse(invocation, home)
+    assert (home / PARTIAL_PARSE_CACHE).read_bytes() == b"state-2"
+    assert [p.name for p in (home / PARTIAL_PARSE_CACHE).parent.iterdir()] == [
+        PARTIAL_PARSE_CACHE.name
+    ]

@@ -552,3 +552,52 @@ def test_kpi_grain_columns_are_not_null_constraints_the_warehouse_enforces(built
         con.execute("rollback")
     finally:
         con.close()
+
+
+def test_kpi_rate_ranges_and_enums_are_check_constraints_the_warehouse_enforces(
+    built: Built,
+) -> None:
+    """A kpi mart's error-severity range (``value_between``) and enum (``accepted_values``)
+    rules are CHECK constraints of its enforced contract, not dbt tests: DuckDB refuses the
+    row while dbt builds the table, so the build fails and the last good marts stay published.
+    Warnings (plausibility ranges) stay tests: a constraint cannot warn."""
+    nodes = json.loads((built.target / "manifest.json").read_text())["nodes"]
+    kpi = {n["unique_id"] for n in nodes.values() if n.get("config", {}).get("schema") == "kpi"}
+    error_tests = [
+        t["name"]
+        for t in nodes.values()
+        if t.get("attached_node") in kpi
+        and t.get("test_metadata", {}).get("name") in ("value_between", "accepted_values")
+        and t["config"]["severity"].lower() == "error"
+    ]
+    assert error_tests == []
+    checks = {
+        (nodes[uid]["name"], column): k["expression"]
+        for uid in kpi
+        for column, col in nodes[uid]["columns"].items()
+        for k in col.get("constraints", [])
+        if k["type"] == "check"
+    }
+    assert len(checks) == 40
+    assert checks[("kpi_queue_daily", "abandon_rate")] == "abandon_rate between 0 and 1"
+    assert checks[("kpi_customer_experience_monthly", "nps")] == "nps between -100 and 100"
+    con = duckdb.connect(str(built.settings.warehouse))
+    try:
+        con.execute("begin")
+        con.execute(
+            "insert into kpi.kpi_queue_daily (date, queue_id, abandon_rate)"
+            " values (current_date, 'q-in-range', 1.0)"
+        )
+        con.execute("rollback")
+        for sql in (
+            "insert into kpi.kpi_queue_daily (date, queue_id, abandon_rate)"
+            " values (current_date, 'q', 1.5)",
+            "insert into kpi.kpi_customer_experience_monthly (month, team_id, channel)"
+            " values (current_date, 't', 'fax')",
+        ):
+            con.execute("begin")
+            with pytest.raises(duckdb.ConstraintException, match="CHECK constraint failed"):
+                con.execute(sql)
+            con.execute("rollback")
+    finally:
+        con.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -495,6 +496,10 @@ def test_corrected_resend_passes_and_republishes(pipeline: Pipeline, reader: Pat
     good = pipeline.csq("run", "--start", GATE_DAY.isoformat(), "--end", GATE_DAY.isoformat())
     assert good.returncode == 0, (good.stdout + good.stderr)[-6000:]
     assert file_sha(pipeline.published) != before
+    # the home keeps dbt's parse state (cache/): a later run never re-parses the whole project,
+    # though other homes (the other tests' ones) use the same dbt project meanwhile
+    log = Path(re.search(r"run_log\s+(\S+)", good.stdout).group(1)).read_text()
+    assert log.count("Running with dbt=") == 2 and "Unable to do partial parsing" not in log
     # the published copy equals the marts in the warehouse
     wh = duckdb.connect(str(pipeline.warehouse), read_only=True)
     try:

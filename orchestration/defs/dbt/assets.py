@@ -107,20 +107,33 @@ def _latest_day_metadata(
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"
+PARTIAL_PARSE_CACHE = Path("cache", "dbt_partial_parse.msgpack")
+"""dbt's parse state for this home's profile (under ``CSQ_HOME``), kept between invocations."""
+PARTIAL_PARSE_ENV = "DBT_PARTIAL_PARSE_FILE_PATH"
+"""dbt's switch to read the parse state from another file than ``target/``."""
 
 
-def _keep_partial_parse(invocation_target: Path) -> None:
-    """Make the invocation's parse state the project's, for the next invocation to start from.
+def partial_parse_from(home: Path) -> str | None:
+    """The parse state a dbt invocation in ``home`` starts from: the home's own once it has one.
 
-    dagster-dbt copies ``target/partial_parse.msgpack`` into each invocation's own folder. When
-    dbt had to re-parse (after ``csq prepare`` ran with other settings, e.g. another
-    ``CSQ_HOME``, the profile differs), the fresh state would be dropped with that folder and
-    every later run would re-parse the whole project again (~10 s per dbt step)."""
+    dbt re-parses the whole project (~10 s per dbt step) when the profile differs from the one
+    the saved state was parsed with, and the profile holds the home's warehouse path. The state
+    is therefore kept per home: two homes used in turn (or at once) no longer undo each other's
+    state in the shared ``dbt_project/target``. ``None``: use the copy dagster-dbt puts into the
+    invocation folder from ``target/`` (written by ``csq prepare``)."""
+    cached = home / PARTIAL_PARSE_CACHE
+    return str(cached) if cached.is_file() else None
+
+
+def keep_partial_parse(invocation_target: Path, home: Path) -> None:
+    """Make the invocation's parse state the home's, for the next invocation to start from
+    (dbt writes it into the invocation's own folder, which is dropped after the step)."""
     fresh = invocation_target / PARTIAL_PARSE
-    kept = Path(dbt_project.project_dir) / "target" / PARTIAL_PARSE
+    kept = home / PARTIAL_PARSE_CACHE
     if not fresh.is_file() or (kept.is_file() and kept.read_bytes() == fresh.read_bytes()):
         return
-    tmp = kept.with_suffix(".tmp")
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    tmp = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
     shutil.copyfile(fresh, tmp)
     os.replace(tmp, kept)
 
@@ -133,8 +146,12 @@ def _build(
     if config.full_refresh:
         args.append("--full-refresh")
     invocation = None
+    home = get_settings().home
     # dagster-dbt passes os.environ on to dbt
-    with env_var(RUN_MIN_DATE_ENV, run_min_date(context)):
+    with (
+        env_var(RUN_MIN_DATE_ENV, run_min_date(context)),
+        env_var(PARTIAL_PARSE_ENV, partial_parse_from(home)),
+    ):
         try:
             invocation = dbt.cli(args, context=context)
             if len(context.partition_keys) <= METADATA_MAX_PARTITIONS:
@@ -151,7 +168,7 @@ def _build(
                 # dbt has exited: schema, lineage and row count once per model, on the range's
                 # last day (which the UI shows as the latest); it warms the lineage cache too
                 yield from _latest_day_metadata(context, _with_column_metadata(seen, invocation))
-            _keep_partial_parse(invocation.target_path)
+            keep_partial_parse(invocation.target_path, home)
         finally:
             # dagster-dbt gives every invocation its own target/<id> folder (with a copy of the
             # partial-parse file): drop it, also when the build failed.
