@@ -51,17 +51,23 @@ def test_a_home_keeps_its_own_dbt_parse_state(tmp_path: Path) -> None:
         partial_parse_from,
     )
 
-    home, invocation = tmp_path / "home", tmp_path / "target-1"
+    home, invocation, project = tmp_path / "home", tmp_path / "target-1", tmp_path / "project"
     invocation.mkdir()
+    project.write_bytes(b"state-of-the-prepare-home")
     assert partial_parse_from(home) is None  # first run: the copy from dbt_project/target
-    keep_partial_parse(invocation, home)  # dbt wrote no state: nothing to keep
+    keep_partial_parse(invocation, home, project)  # dbt wrote no state: nothing to keep
     assert not (home / PARTIAL_PARSE_CACHE).exists()
-    (invocation / PARTIAL_PARSE).write_bytes(b"state-1")
-    keep_partial_parse(invocation, home)
+    (invocation / PARTIAL_PARSE).write_bytes(b"state-1")  # dbt re-parsed for this home
+    keep_partial_parse(invocation, home, project)
     assert partial_parse_from(home) == str(home / PARTIAL_PARSE_CACHE)
     assert (home / PARTIAL_PARSE_CACHE).read_bytes() == b"state-1"
-    (invocation / PARTIAL_PARSE).write_bytes(b"state-2")
-    keep_partial_parse(invocation, home)
+    # dbt started from the home's state and had nothing to write: the folder holds only
+    # dagster-dbt's copy of the project's state, which must not replace the home's
+    (invocation / PARTIAL_PARSE).write_bytes(b"state-of-the-prepare-home")
+    keep_partial_parse(invocation, home, project)
+    assert (home / PARTIAL_PARSE_CACHE).read_bytes() == b"state-1"
+    (invocation / PARTIAL_PARSE).write_bytes(b"state-2")  # re-parsed a changed file
+    keep_partial_parse(invocation, home, project)
     assert (home / PARTIAL_PARSE_CACHE).read_bytes() == b"state-2"
     assert [p.name for p in (home / PARTIAL_PARSE_CACHE).parent.iterdir()] == [
         PARTIAL_PARSE_CACHE.name

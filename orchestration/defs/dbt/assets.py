@@ -125,16 +125,25 @@ def partial_parse_from(home: Path) -> str | None:
     return str(cached) if cached.is_file() else None
 
 
-def keep_partial_parse(invocation_target: Path, home: Path) -> None:
+def keep_partial_parse(invocation_target: Path, home: Path, project_state: Path) -> None:
     """Make the invocation's parse state the home's, for the next invocation to start from
-    (dbt writes it into the invocation's own folder, which is dropped after the step)."""
+    (dbt writes it into the invocation's own folder, which is dropped after the step).
+
+    dbt writes no state when it had nothing to re-parse: the folder then still holds the copy
+    of ``project_state`` dagster-dbt put there, which must not replace the home's own."""
     fresh = invocation_target / PARTIAL_PARSE
     kept = home / PARTIAL_PARSE_CACHE
-    if not fresh.is_file() or (kept.is_file() and kept.read_bytes() == fresh.read_bytes()):
+    if not fresh.is_file():
+        return
+    state = fresh.read_bytes()
+    if kept.is_file() and (
+        state == kept.read_bytes()
+        or (project_state.is_file() and state == project_state.read_bytes())
+    ):
         return
     kept.parent.mkdir(parents=True, exist_ok=True)
     tmp = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
-    shutil.copyfile(fresh, tmp)
+    tmp.write_bytes(state)
     os.replace(tmp, kept)
 
 
@@ -168,7 +177,8 @@ def _build(
                 # dbt has exited: schema, lineage and row count once per model, on the range's
                 # last day (which the UI shows as the latest); it warms the lineage cache too
                 yield from _latest_day_metadata(context, _with_column_metadata(seen, invocation))
-            keep_partial_parse(invocation.target_path, home)
+            project_state = Path(dbt_project.project_dir) / "target" / PARTIAL_PARSE
+            keep_partial_parse(invocation.target_path, home, project_state)
         finally:
             # dagster-dbt gives every invocation its own target/<id> folder (with a copy of the
             # partial-parse file): drop it, also when the build failed.
