@@ -126,7 +126,7 @@ def test_the_quick_start_is_the_two_make_targets_and_ci_runs_the_second() -> Non
 def test_csq_demo_runs_to_a_published_file_on_a_fresh_home(demo: Demo) -> None:
     out = demo.first.stdout
     assert "== csq run SUCCEEDED: 2026-05-01 .. 2026-05-03" in out
-    assert re.search(r"\[9/9\] published__marts +ok", out)  # a line per step, quiet
+    assert re.search(r"\[ ?9/9\] published__marts +ok", out)  # a line per step, quiet
     assert "START test" not in out  # dbt's node lines are in the run log, not here
     published = demo.home / "published" / "marts.duckdb"
     assert re.search(rf"published_marts +{re.escape(str(published))}\n", out)
