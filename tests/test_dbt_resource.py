@@ -72,3 +72,16 @@ def test_a_home_keeps_its_own_dbt_parse_state(tmp_path: Path) -> None:
     assert [p.name for p in (home / PARTIAL_PARSE_CACHE).parent.iterdir()] == [
         PARTIAL_PARSE_CACHE.name
     ]
+
+
+def test_a_failed_dbt_steps_debug_log_is_kept_beside_the_run_logs(tmp_path: Path) -> None:
+    from orchestration.defs.dbt.assets import keep_failed_dbt_log
+
+    home, invocation = tmp_path / "home", tmp_path / "target-1"
+    invocation.mkdir()
+    assert keep_failed_dbt_log(invocation, home, "dbt_kpi_marts", "r1") is None
+    (invocation / "dbt.log").write_text("Database Error in model kpi_queue_daily\n")
+    kept = keep_failed_dbt_log(invocation, home, "dbt_kpi_marts", "r1")
+    assert kept == home / "logs" / "dbt-dbt_kpi_marts-r1.log"
+    assert kept.read_text() == "Database Error in model kpi_queue_daily\n"
+    assert not (invocation / "dbt.log").exists()

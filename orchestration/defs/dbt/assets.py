@@ -147,6 +147,26 @@ def keep_partial_parse(invocation_target: Path, home: Path, project_state: Path)
     os.replace(tmp, kept)
 
 
+DBT_LOG = "dbt.log"
+FAILED_DBT_LOGS = Path("logs")
+"""Where a failed dbt step's debug log is kept (under ``CSQ_HOME``, beside the run logs)."""
+
+
+def keep_failed_dbt_log(invocation_target: Path, home: Path, step: str, run_id: str) -> Path | None:
+    """Move dbt's debug log out of the invocation folder (dropped after the step) to
+    ``logs/dbt-<step>-<run id>.log``; the path, or ``None`` when dbt wrote none.
+
+    dagster-dbt's failure message names the log inside the invocation folder, which the step
+    removes: without this the path a user is told to read would not exist."""
+    log = invocation_target / DBT_LOG
+    if not log.is_file():
+        return None
+    kept = home / FAILED_DBT_LOGS / f"dbt-{step}-{run_id}.log"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(log, kept)
+    return kept
+
+
 def _build(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
@@ -161,6 +181,7 @@ def _build(
         env_var(RUN_MIN_DATE_ENV, run_min_date(context)),
         env_var(PARTIAL_PARSE_ENV, partial_parse_from(home)),
     ):
+        failed = True
         try:
             invocation = dbt.cli(args, context=context)
             if len(context.partition_keys) <= METADATA_MAX_PARTITIONS:
@@ -179,10 +200,17 @@ def _build(
                 yield from _latest_day_metadata(context, _with_column_metadata(seen, invocation))
             project_state = Path(dbt_project.project_dir) / "target" / PARTIAL_PARSE
             keep_partial_parse(invocation.target_path, home, project_state)
+            failed = False
         finally:
             # dagster-dbt gives every invocation its own target/<id> folder (with a copy of the
-            # partial-parse file): drop it, also when the build failed.
+            # partial-parse file): drop it, also when the build failed (keeping dbt's log).
             if invocation is not None:
+                if failed and (
+                    log := keep_failed_dbt_log(
+                        invocation.target_path, home, context.op_def.name, context.run.run_id
+                    )
+                ):
+                    context.log.error(f"dbt's debug log of this failed step is kept at {log}")
                 shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
