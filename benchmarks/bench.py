@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="also run b on top of these history lengths (default: 90 when --days >= 365)",
     )
-    parser.add_argument("--no-floor", action="store_true", help="skip the engine floor")
+    parser.add_argument("--no-floor", action="store_true", help="skip the engine and read floors")
     parser.add_argument(
         "--out", type=Path, default=None, help="JSON report folder (default $CSQ_HOME/benchmarks)"
     )
@@ -266,6 +266,25 @@ def run_floor(env: dict[str, str], work: Path, backfill: dict[str, Any]) -> dict
     }
 
 
+def run_read_floor(env: dict[str, str], work: Path, backfill: dict[str, Any]) -> dict[str, Any]:
+    """A bare columnar read of the CSV files the backfill loaded (:mod:`benchmarks.read_floor`)."""
+    settings = load_settings(env)
+    first, last = backfill["dates"]
+    result = work / "read_floor.json"
+    cmd = [sys.executable, "-m", "benchmarks.read_floor", str(settings.landing_dir), first, last]
+    cmd.append(str(result))
+    cost = _checked(measure(cmd, env, REPO, work / "logs" / "read_floor.log"), "read floor")
+    outcome = json.loads(result.read_text())
+    raw_s = backfill["dagster"]["phases_s"]["raw_ingestion"]
+    return {
+        "description": "every landing CSV of the backfill read by pyarrow.csv, one thread, "
+        "all columns text, nothing else",
+        **outcome,
+        "process": _cost(cost),
+        "raw_ingestion_ratio": round(raw_s / outcome["read_s"], 2) if outcome["read_s"] else None,
+    }
+
+
 # --------------------------------------------------------------------------- driver
 @dataclass(frozen=True)
 class Planned:
@@ -364,6 +383,7 @@ def run_benchmark(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
         if step.name == "a" and not args.no_floor:
             result["_tables"] = measures.warehouse_tables(load_settings(env))
             report["engine_floor"] = run_floor(env, work, result)
+            report["read_floor"] = run_read_floor(env, work, result)
     report["load_average"]["end"] = load_average()
     report["targets"] = evaluate_targets(report)
     path = write_json(report, out)

@@ -190,6 +190,35 @@ def test_crm_null_required_bad_dates_and_excel_damaged_ids(settings: Settings) -
     assert loaded[13]["customer_id"] == "CU-00007"
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026-02-29T10:00:00Z",  # no 29 February in 2026
+        "2026-03-13T23:59:60Z",  # no leap seconds in the contract
+        "2026-03-13T24:00:00Z",
+        "2026-03-13T10:60:00Z",
+        "2026-04-31T10:00:00Z",
+        "2026-3-13T10:00:00Z",
+    ],
+)
+def test_a_timestamp_that_is_not_on_the_calendar_is_bad_type_not_rolled_over(
+    settings: Settings, written: str
+) -> None:
+    """strptime alone would read 2026-02-29 as 1 March: every field must read back as written."""
+    calls = [
+        valid_row("telephony", "calls", 0, enqueued_at="2024-02-29T23:59:59Z"),  # a leap day
+        valid_row("telephony", "calls", 1, enqueued_at=written),
+    ]
+    write_delivery(settings.landing_dir, "telephony", DAY, {"calls": calls})
+    load_delivery(settings, "telephony", DAY, "load-1")
+    assert [(r["line_no"], r["reason"]) for r in _quarantine(settings, "telephony", "calls")] == [
+        (3, "bad_type:enqueued_at")
+    ]
+    assert [r["enqueued_at"] for r in _raw(settings, "telephony", "calls")] == [
+        datetime(2024, 2, 29, 23, 59, 59)
+    ]
+
+
 def test_header_is_matched_by_name_whatever_the_order_line_ends_or_bom(tmp_path: Path) -> None:
     """The same rows delivered in contract order (LF, no BOM) and shuffled (CRLF, BOM, an extra
     column) load to identical raw rows; the extra column is reported and kept out."""

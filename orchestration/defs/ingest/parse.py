@@ -224,14 +224,32 @@ def _to_type(entity: Entity, column: Column, values: pa.Array) -> tuple[pa.Array
 def _strptime(
     values: pa.Array, text: pa.Array, regex: str, fmt: str, out_type: pa.DataType
 ) -> tuple[pa.Array, np.ndarray]:
-    """Parse ``text`` with ``fmt``; a value is valid only if it matches ``regex`` and formats
-    back to itself (rejects e.g. 2026-02-30, which strptime would roll over)."""
+    """Parse ``text`` with ``fmt``; a value is valid only if it matches ``regex`` and every
+    field parsed back equals the field written (rejects e.g. 2026-02-30 or 23:59:60, which
+    strptime rolls over into the next month or minute)."""
     shaped = pc.match_substring_regex(text, regex)
     candidate = pc.if_else(shaped, text, _NULL_STR)
     parsed = pc.strptime(candidate, format=fmt, unit="s", error_is_null=True)
-    ok = pc.equal(pc.strftime(parsed, format=fmt), candidate)
+    ok = pc.is_valid(parsed)
+    for field, start in _FIELD_OFFSETS[: 3 if out_type == pa.date32() else 6]:
+        written = pc.cast(
+            pc.utf8_slice_codeunits(candidate, start, start + _WIDTH[field]), pa.int64()
+        )
+        ok = pc.and_(ok, pc.equal(getattr(pc, field)(parsed), written))
     ok = pc.fill_null(ok, False)
     return pc.if_else(ok, parsed, pa.scalar(None, parsed.type)).cast(out_type), _ok(values, ok)
+
+
+_FIELD_OFFSETS: tuple[tuple[str, int], ...] = (
+    ("year", 0),
+    ("month", 5),
+    ("day", 8),
+    ("hour", 11),
+    ("minute", 14),
+    ("second", 17),
+)
+"""Where each field starts in ``YYYY-MM-DD[ T]HH:MM:SS`` (the shapes the regexes admit)."""
+_WIDTH = {"year": 4, "month": 2, "day": 2, "hour": 2, "minute": 2, "second": 2}
 
 
 def _ok(values: pa.Array, ok: pa.Array) -> np.ndarray:
