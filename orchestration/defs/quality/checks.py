@@ -48,8 +48,8 @@ def validate_suites(
     outcomes; only a GX context that cannot be created at all raises (the step fails)."""
     staging = settings.reports_dir / ".data_docs_build" / uuid.uuid4().hex
     try:
+        session = GxSession(staging)  # GX's modules and context are frozen with the rest
         with frozen_heap():  # each chunk's memory is collected cheaply (see frozen_heap)
-            session = GxSession(staging)
             outcomes = [_validate(suite, dates, run_id, settings, session) for suite in suites]
             pages = session.build_docs()
             site_pages = publish_pages(staging, data_docs_dir(settings), session.page_labels)
