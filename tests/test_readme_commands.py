@@ -33,6 +33,9 @@ COVERED_ELSEWHERE = {
     "make demo": "test_csq_demo_runs_to_a_published_file_on_a_fresh_home (its code path)",
     "make test": ".ci/run: CI runs exactly this",
     "make bench": "tests/test_benchmark.py (benchmarks/run.py at a tiny scale)",
+    'make bench BENCH_ARGS="--days 30 --agents 150 --scenarios a,b"': (
+        "tests/test_benchmark.py (the same scenarios at a tiny scale)"
+    ),
     "make bi": "tests/test_bi.py (bi/serve.py, the recipe, on a published month; a server)",
 }
 """Commands a test cannot run as they stand (recursive, or hours long), and what covers them."""
