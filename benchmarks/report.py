@@ -232,6 +232,20 @@ def write_json(report: dict[str, Any], out_dir: Path) -> Path:
     return path
 
 
+def _process_row(name: str, days: int, process: dict[str, Any], inner: str) -> list[str]:
+    """A table row of a process that is not a Dagster run (no phases): ``inner`` is the
+    time of its own work (SQL, read) or "-"."""
+    return [
+        name,
+        str(days),
+        f"{process['wall_s']:.1f}",
+        inner,
+        *["-"] * len(PHASES),
+        f"{process['cpu_user_s'] + process['cpu_sys_s']:.1f}",
+        f"{process['peak_rss_mb']:.0f}",
+    ]
+
+
 def render_table(report: dict[str, Any]) -> str:
     """A short fixed-width table of every measured process and the targets."""
     head = ["scenario", "days", "wall s", "run s", *PHASES, "cpu s", "peak MB"]
@@ -240,18 +254,7 @@ def render_table(report: dict[str, Any]) -> str:
     rows = [head]
     gen = report.get("generation")
     if gen:
-        p = gen["process"]
-        rows.append(
-            [
-                "generate",
-                str(gen["days"]),
-                f"{p['wall_s']:.1f}",
-                "-",
-                *["-"] * 5,
-                f"{p['cpu_user_s'] + p['cpu_sys_s']:.1f}",
-                f"{p['peak_rss_mb']:.0f}",
-            ]
-        )
+        rows.append(_process_row("generate", gen["days"], gen["process"], "-"))
     for name, s in report["scenarios"].items():
         p, d = s["process"], s["dagster"]
         rows.append(
@@ -265,34 +268,13 @@ def render_table(report: dict[str, Any]) -> str:
                 f"{p['peak_rss_mb']:.0f}",
             ]
         )
+    days = report["parameters"]["days"]
     floor = report.get("engine_floor")
     if floor:
-        p = floor["process"]
-        rows.append(
-            [
-                "floor",
-                str(report["parameters"]["days"]),
-                f"{p['wall_s']:.1f}",
-                f"{floor['sql_s']:.1f}",
-                *["-"] * 5,
-                f"{p['cpu_user_s'] + p['cpu_sys_s']:.1f}",
-                f"{p['peak_rss_mb']:.0f}",
-            ]
-        )
+        rows.append(_process_row("floor", days, floor["process"], f"{floor['sql_s']:.1f}"))
     read = report.get("read_floor")
     if read:
-        p = read["process"]
-        rows.append(
-            [
-                "read floor",
-                str(report["parameters"]["days"]),
-                f"{p['wall_s']:.1f}",
-                f"{read['read_s']:.1f}",
-                *["-"] * 5,
-                f"{p['cpu_user_s'] + p['cpu_sys_s']:.1f}",
-                f"{p['peak_rss_mb']:.0f}",
-            ]
-        )
+        rows.append(_process_row("read floor", days, read["process"], f"{read['read_s']:.1f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = [
         "  ".join(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
@@ -264,6 +266,30 @@ def test_chunks_hold_at_most_max_cells_values(settings: Settings) -> None:
     assert len(one.frame) == 3 * N
 
 
+def _on_each_chunk(monkeypatch: pytest.MonkeyPatch, see: Callable[[Any], None]) -> None:
+    """Make a check step's raw batches call ``see`` with each chunk as it is read, before
+    handing it over (the wrapper keeps no reference to a chunk it has handed over)."""
+    import orchestration.defs.quality.checks as checks
+
+    real_raw_batch = checks.raw_batch
+
+    def watched_raw_batch(*args, **kwargs):
+        batch = real_raw_batch(*args, **kwargs)
+        chunks = batch.chunks
+
+        def watched():
+            for chunk in chunks:
+                see(chunk)
+                handed_over = [chunk]
+                del chunk  # this generator must not hold the chunk it hands over
+                yield handed_over.pop()
+
+        batch.chunks = watched()
+        return batch
+
+    monkeypatch.setattr(checks, "raw_batch", watched_raw_batch)
+
+
 def test_a_chunk_is_freed_before_the_next_is_read(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -275,31 +301,17 @@ def test_a_chunk_is_freed_before_the_next_is_read(
     import gc
     import weakref
 
-    import orchestration.defs.quality.checks as checks
-
     days = [DAY - timedelta(days=i) for i in range(4)]
     for d in days:
         write_partition(settings.raw_dir, CALLS, d, valid_rows(CALLS, N, d))
     frames: list[weakref.ref] = []
     alive_at_next_read: list[int] = []
-    real_raw_batch = checks.raw_batch
 
-    def watched_raw_batch(*args, **kwargs):
-        batch = real_raw_batch(*args, **kwargs)
-        chunks = batch.chunks
+    def see(chunk) -> None:
+        alive_at_next_read.append(sum(ref() is not None for ref in frames))
+        frames.append(weakref.ref(chunk.frame))
 
-        def watched():
-            for chunk in chunks:
-                alive_at_next_read.append(sum(ref() is not None for ref in frames))
-                frames.append(weakref.ref(chunk.frame))
-                handed_over = [chunk]
-                del chunk  # this generator must not hold the chunk it hands over
-                yield handed_over.pop()
-
-        batch.chunks = watched()
-        return batch
-
-    monkeypatch.setattr(checks, "raw_batch", watched_raw_batch)
+    _on_each_chunk(monkeypatch, see)
     gc.disable()
     try:
         outcome = validate_suite(
@@ -330,22 +342,8 @@ def test_the_gx_context_is_frozen_with_the_long_lived_objects(
             super().__init__(*args, **kwargs)
             freeze_counts["session"].append(gc.get_freeze_count())
 
-    real_raw_batch = checks.raw_batch
-
-    def watched_raw_batch(*args, **kwargs):
-        batch = real_raw_batch(*args, **kwargs)
-        chunks = batch.chunks
-
-        def watched():
-            for chunk in chunks:
-                freeze_counts["chunk"].append(gc.get_freeze_count())
-                yield chunk
-
-        batch.chunks = watched()
-        return batch
-
     monkeypatch.setattr(checks, "GxSession", WatchedSession)
-    monkeypatch.setattr(checks, "raw_batch", watched_raw_batch)
+    _on_each_chunk(monkeypatch, lambda _: freeze_counts["chunk"].append(gc.get_freeze_count()))
     write_partition(settings.raw_dir, CALLS, DAY, valid_rows(CALLS, N, DAY))
     outcome = validate_suite(_suite("raw.telephony.calls"), [DAY], "run-frozen", settings)
     assert outcome.passed and outcome.row_count == N
