@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS := never
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint dev docs bi bi-setup browser bench clean
+.PHONY: setup demo test lint dev docs bi bi-setup browser java bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -34,8 +34,13 @@ browser:
 	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
+## java: Debian's Java 17 runtime for the Spark engine (CSQ_ENGINE=spark; as root)
+java:
+	@command -v java >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
 ## test: the whole suite (what CI runs)
-test: setup bi-setup browser
+test: setup bi-setup browser java
 	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 ## lint: ruff (Python) and sqlfluff (dbt SQL)

@@ -101,12 +101,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="generated data and homes (default $CSQ_HOME/benchmarks/work); wiped at start",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work dir afterwards")
-    parser.add_argument("--dbt-target", default="dev", help="dbt target of the runs")
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="CSQ_ENGINE of the runs (spark: dbt-spark on a local session; the floors stay DuckDB)",
+    )
+    parser.add_argument(
+        "--dbt-target", default=None, help="dbt target of the runs (default: the engine's)"
+    )
     return parser
 
 
 # --------------------------------------------------------------------------- plumbing
-def child_env(home: Path, landing: Path, start: date, dbt_target: str) -> dict[str, str]:
+def child_env(
+    home: Path, landing: Path, start: date, dbt_target: str | None, engine: str = "duckdb"
+) -> dict[str, str]:
     """The environment of a measured child: this process's, minus inherited CSQ settings,
     plus a home of its own (the settings module resolves every path from it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_INHERITED_CONFIG)}
@@ -116,7 +126,8 @@ def child_env(home: Path, landing: Path, start: date, dbt_target: str) -> dict[s
             "CSQ_LANDING_DIR": str(landing),
             "CSQ_PII_SALT": BENCH_SALT,
             "CSQ_PARTITIONS_START": start.isoformat(),
-            "CSQ_DBT_TARGET": dbt_target,
+            "CSQ_ENGINE": engine,
+            "CSQ_DBT_TARGET": dbt_target or ("spark" if engine == "spark" else "dev"),
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "GX_ANALYTICS_ENABLED": "false",
@@ -168,7 +179,7 @@ def generate(args: argparse.Namespace, work: Path, landing: Path, days: int) -> 
     """Generate ``days`` days of deliveries into ``landing`` (measured)."""
     cmd = _csq("generate", "--out", str(landing), "--start", args.start.isoformat())
     cmd += ["--days", str(days), "--agents", str(args.agents), "--seed", str(args.seed)]
-    env = child_env(work / "gen-home", landing, args.start, args.dbt_target)
+    env = child_env(work / "gen-home", landing, args.start, args.dbt_target, args.engine)
     cost = _checked(measure(cmd, env, REPO, work / "logs" / "generate.log"), "generation")
     rows = measures.landing_rows(landing)
     return {
@@ -237,6 +248,8 @@ def run_floor(env: dict[str, str], work: Path, backfill: dict[str, Any]) -> dict
     floor_dir = work / "floor"
     compile_env = {**env, **settings.subprocess_env()}
     compile_env["CSQ_WAREHOUSE"] = str(floor_dir / "compile" / settings.warehouse.name)
+    # the floor is DuckDB's SQL on the same lake, whichever engine the runs used
+    compile_env.update({"CSQ_ENGINE": "duckdb", "CSQ_DBT_TARGET": "dev"})
     manifest = engine_floor.compile_project(compile_env, floor_dir / "target", floor_dir / "logs")
     result = floor_dir / "floor.json"
     cmd = [sys.executable, "-m", "benchmarks.floor", str(manifest), str(floor_dir / "run")]
@@ -363,6 +376,7 @@ def run_benchmark(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
             "start": args.start.isoformat(),
             "scenarios": list(args.scenarios),
             "daily_on": list(daily_on),
+            "engine": args.engine,
             "dbt_target": args.dbt_target,
             "work_dir": str(work),
         },
@@ -375,7 +389,7 @@ def run_benchmark(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     scenarios = report["scenarios"]
 
     for step in plan(args.start, args.days, args.scenarios, daily_on):
-        env = child_env(work / step.home, landing, args.start, args.dbt_target)
+        env = child_env(work / step.home, landing, args.start, args.dbt_target, args.engine)
         result = run_scenario(
             step.name, step.description, env, step.first, step.last, work, step.history_days
         )

@@ -16,6 +16,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+ENGINES = ("duckdb", "spark")
+"""Values of ``CSQ_ENGINE``."""
+
 DEMO_PII_SALT = "csq-demo-salt-not-for-production"
 """Used only when ``CSQ_PII_SALT`` is unset, with a loud warning: fine for generated sample
 data, never for real extracts."""
@@ -32,6 +35,10 @@ class Settings:
     pii_salt: str
     partitions_start: date
     dbt_target: str
+    engine: str = "duckdb"
+    """The engine dbt builds the warehouse on (``CSQ_ENGINE``): ``duckdb`` (the DuckDB file
+    ``warehouse``) or ``spark`` (dbt-spark on a local Spark session, tables as Parquet under
+    ``spark_dir``; docs/scale-out.md)."""
     duckdb_memory_limit: str = "1GB"
     """DuckDB's buffer-pool cap for dbt (``CSQ_DUCKDB_MEMORY_LIMIT``). DuckDB's own default
     is 80 % of RAM; above the cap it spills to ``<warehouse>.tmp`` instead of growing."""
@@ -82,6 +89,11 @@ class Settings:
         return self.audit_dir / "journal"
 
     @property
+    def spark_dir(self) -> Path:
+        """Spark's warehouse (``warehouse/<schema>.db/<table>/``) and metastore, engine spark."""
+        return self.home / "spark"
+
+    @property
     def published_dir(self) -> Path:
         return self.home / "published"
 
@@ -108,6 +120,8 @@ class Settings:
             "CSQ_LAKE_DIR": str(self.lake_dir),
             "CSQ_PII_SALT": self.pii_salt,
             "CSQ_DBT_TARGET": self.dbt_target,
+            "CSQ_ENGINE": self.engine,
+            "CSQ_SPARK_DIR": str(self.spark_dir),
             "CSQ_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "CSQ_FAILPOINTS": ",".join(sorted(self.failpoints)),
             "DAGSTER_HOME": str(self.dagster_home),
@@ -131,6 +145,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     home = _path(env, "CSQ_HOME", Path(".csq"))
     salt = env.get("CSQ_PII_SALT") or DEMO_PII_SALT
+    engine = (env.get("CSQ_ENGINE") or "duckdb").strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"CSQ_ENGINE={engine!r}: expected one of {', '.join(ENGINES)}")
     if salt == DEMO_PII_SALT:
         log.warning(
             "CSQ_PII_SALT is not set: pseudonymising with the public DEMO salt. "
@@ -143,7 +160,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dagster_home=_path(env, "DAGSTER_HOME", home / "dagster"),
         pii_salt=salt,
         partitions_start=date.fromisoformat(env.get("CSQ_PARTITIONS_START", "2025-01-01")),
-        dbt_target=env.get("CSQ_DBT_TARGET", "dev"),
+        dbt_target=env.get("CSQ_DBT_TARGET") or ("spark" if engine == "spark" else "dev"),
+        engine=engine,
         duckdb_memory_limit=env.get("CSQ_DUCKDB_MEMORY_LIMIT") or "1GB",
         gx_chunk_cells=int(env.get("CSQ_GX_CHUNK_CELLS") or 6_000_000),
         docs_host=env.get("CSQ_DOCS_HOST") or "127.0.0.1",

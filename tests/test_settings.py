@@ -39,6 +39,21 @@ def test_overrides_and_subprocess_env(tmp_path: Path) -> None:
     assert sub["DO_NOT_TRACK"] == "1"
 
 
+def test_the_engine_picks_the_dbt_target_and_reaches_dbt(tmp_path: Path) -> None:
+    base = {"CSQ_HOME": str(tmp_path), "CSQ_PII_SALT": "x"}
+    duck = load_settings(base)
+    assert (duck.engine, duck.dbt_target) == ("duckdb", "dev")
+    spark = load_settings({**base, "CSQ_ENGINE": " Spark "})
+    assert (spark.engine, spark.dbt_target) == ("spark", "spark")
+    assert spark.subprocess_env()["CSQ_ENGINE"] == "spark"
+    assert spark.subprocess_env()["CSQ_SPARK_DIR"] == str(tmp_path / "spark")
+    # an explicit target wins (a cluster's thrift output, docs/scale-out.md)
+    thrift = load_settings({**base, "CSQ_ENGINE": "spark", "CSQ_DBT_TARGET": "spark_thrift"})
+    assert thrift.dbt_target == "spark_thrift"
+    with pytest.raises(ValueError, match="CSQ_ENGINE='postgres'"):
+        load_settings({**base, "CSQ_ENGINE": "postgres"})
+
+
 def test_missing_salt_falls_back_loudly(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
         s = load_settings({"CSQ_HOME": str(tmp_path)})

@@ -12,3 +12,9 @@
 {% macro duckdb__pseudonymise(column) -%}
     csq_pseudonymise({{ column }})
 {%- endmacro %}
+
+{#- On Spark, csq_pseudonymise() is the temporary SQL function csq-dbt registers on its
+    session (orchestration/lib/spark_session.py), keyed with CSQ_PII_SALT: the same digest. -#}
+{% macro spark__pseudonymise(column) -%}
+    csq_pseudonymise(cast({{ column }} as string))
+{%- endmacro %}

@@ -12,17 +12,19 @@
 
 {#- Cumulative business minutes of a LOCAL timestamp since 1970-01-01 with the contact centre
     open 08:00-22:00 every day (840 min a day): days * 840 + clamp(minute of day - 480, 0, 840).
+    In double on both engines (a decimal literal such as 60.0 is DECIMAL on Spark, rounding
+    quotients to 6 places).
     Business minutes between two local timestamps = difference of the two values. -#}
 {% macro service_business_minute_index(ts_local) -%}
     (
-        {{ dbt.datediff("cast('1970-01-01' as date)", 'cast(' ~ ts_local ~ ' as date)', 'day') }} * 840.0
+        {{ dbt.datediff("cast('1970-01-01' as date)", 'cast(' ~ ts_local ~ ' as date)', 'day') }} * 840
         + least(
             greatest(
-                {{ dbt.datediff('cast(cast(' ~ ts_local ~ ' as date) as timestamp)', ts_local, 'second') }} / 60.0
-                - 480.0,
-                0.0
+                {{ dbt.datediff('cast(cast(' ~ ts_local ~ ' as date) as timestamp)', ts_local, 'second') }}
+                / cast(60 as double) - 480,
+                0
             ),
-            840.0
+            840
         )
     )
 {%- endmacro %}

@@ -25,6 +25,7 @@ from orchestration.settings import Settings, load_settings
 REPO = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
+CSQ_DBT = Path(sys.executable).with_name("csq-dbt")
 
 
 class BuildFailed(RuntimeError):
@@ -89,13 +90,16 @@ def load_dates(settings: Settings, dates: Sequence[date], *, load_id: str) -> No
             )
 
 
-def run_dbt(warehouse: GeneratedWarehouse, *args: str) -> None:
-    """Run ``dbt <args>`` on the warehouse (target ``ci``); raise :class:`BuildFailed` with
-    dbt's output when it fails."""
+def run_dbt(warehouse: GeneratedWarehouse, *args: str, engine: str = "duckdb") -> None:
+    """Run ``dbt <args>`` on the warehouse (target ``ci``; with ``engine="spark"``, target
+    ``spark`` through ``csq-dbt``, which starts the Spark session); raise :class:`BuildFailed`
+    with dbt's output when it fails."""
     settings, target = warehouse.settings, warehouse.target
     full_env = {**os.environ, **settings.subprocess_env()}
     full_env["PYTHONPATH"] = os.pathsep.join([str(REPO), full_env.get("PYTHONPATH", "")])
-    cmd = [str(DBT), *args, "--profiles-dir", str(DBT_DIR), "--target", "ci"]
+    dbt, dbt_target = (DBT, "ci") if engine == "duckdb" else (CSQ_DBT, engine)
+    full_env["CSQ_ENGINE"] = engine
+    cmd = [str(dbt), *args, "--profiles-dir", str(DBT_DIR), "--target", dbt_target]
     cmd += ["--target-path", str(target), "--log-path", str(target / "logs")]
     proc = subprocess.run(cmd, cwd=DBT_DIR, env=full_env, capture_output=True, text=True)
     if proc.returncode != 0:

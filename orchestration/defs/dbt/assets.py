@@ -20,6 +20,7 @@ from orchestration.defs.dbt.column_metadata import add_column_metadata
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import CsqDbtTranslator
 from orchestration.lib.env import env_var
+from orchestration.lib.spark_catalog import refresh_views
 from orchestration.partitions import SINGLE_RUN_BACKFILL, business_date_partitions
 from orchestration.settings import get_settings
 
@@ -87,6 +88,9 @@ def _with_column_metadata(events: list[Any], invocation: DbtCliInvocation) -> li
         warehouse=settings.warehouse,
         translator=CsqDbtTranslator(),  # fresh: dagster-dbt memoises specs per manifest
         cache_path=settings.home / LINEAGE_CACHE,
+        # sqlglot reads the DuckDB build's compiled SQL; on Spark the same models' lineage is
+        # the DuckDB build's (csq lineage reads the prepared manifest on either engine)
+        lineage=settings.engine == "duckdb",
     )
 
 
@@ -167,6 +171,16 @@ def keep_failed_dbt_log(invocation_target: Path, home: Path, step: str, run_id: 
     return kept
 
 
+def refresh_engine_views(context: dg.AssetExecutionContext) -> None:
+    """On the Spark engine, point ``warehouse.duckdb``'s views at the tables dbt-spark just
+    wrote, so the checks, column metadata and publish after dbt read them
+    (:mod:`orchestration.lib.spark_catalog`). Nothing to do on DuckDB."""
+    settings = get_settings()
+    if settings.engine == "spark":
+        n = refresh_views(settings)
+        context.log.info(f"Spark engine: {n} views in {settings.warehouse} over its Parquet tables")
+
+
 def _build(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
@@ -186,6 +200,7 @@ def _build(
             invocation = dbt.cli(args, context=context)
             if len(context.partition_keys) <= METADATA_MAX_PARTITIONS:
                 events, failure = _drain(invocation)
+                refresh_engine_views(context)
                 # dbt has exited (its DuckDB lock is released): add column metadata, then yield.
                 yield from _with_column_metadata(events, invocation)
                 if failure is not None:
@@ -195,6 +210,7 @@ def _build(
                 for event in invocation.stream():  # live: a backfill has models x days events
                     seen.append(event)
                     yield event
+                refresh_engine_views(context)
                 # dbt has exited: schema, lineage and row count once per model, on the range's
                 # last day (which the UI shows as the latest); it warms the lineage cache too
                 yield from _latest_day_metadata(context, _with_column_metadata(seen, invocation))

@@ -212,9 +212,11 @@ def column_lineage(node: dict[str, Any], inputs: LineageInputs) -> dg.TableColum
     return built_lineage
 
 
-def model_metadata(node: dict[str, Any], inputs: LineageInputs) -> dict[str, Any]:
-    """Column schema, row count and column lineage of one built model or seed. A part that
-    cannot be computed is left out with a warning."""
+def model_metadata(
+    node: dict[str, Any], inputs: LineageInputs, *, lineage: bool = True
+) -> dict[str, Any]:
+    """Column schema, row count and (``lineage``) column lineage of one built model or seed.
+    A part that cannot be computed is left out with a warning."""
     key = relation_key(node)
     columns = inputs.facts.columns.get(key)
     if columns is None:
@@ -225,7 +227,7 @@ def model_metadata(node: dict[str, Any], inputs: LineageInputs) -> dict[str, Any
     }
     if key in inputs.facts.row_counts:
         metadata[ROW_COUNT] = dg.MetadataValue.int(inputs.facts.row_counts[key])
-    if node["resource_type"] == "model":
+    if lineage and node["resource_type"] == "model":
         try:
             metadata[COLUMN_LINEAGE] = column_lineage(node, inputs)
         except Exception as exc:  # metadata must never fail the build
@@ -254,10 +256,12 @@ def add_column_metadata(
     warehouse: Path,
     translator: DagsterDbtTranslator,
     cache_path: Path | None = None,
+    lineage: bool = True,
 ) -> list[Any]:
-    """``events`` with column schema, row count and column lineage added to every model or
-    seed Output (lineage cached in ``cache_path``). Call only after the dbt process has
-    exited. Never raises: on any failure it logs a warning and returns the events unchanged."""
+    """``events`` with column schema, row count and (``lineage``) column lineage added to
+    every model or seed Output (lineage cached in ``cache_path``). Call only after the dbt
+    process has exited. Never raises: on any failure it logs a warning and returns the
+    events unchanged."""
     events = list(events)
     try:
         if invocation.process.poll() is None:
@@ -283,7 +287,7 @@ def add_column_metadata(
         uid = _unique_id(event)
         if uid in nodes:
             try:
-                extra = model_metadata(nodes[uid], inputs)
+                extra = model_metadata(nodes[uid], inputs, lineage=lineage)
                 event = event.with_metadata({**event.metadata, **extra})
             except Exception as exc:  # metadata must never fail the build
                 logger.warning(f"{uid}: column metadata skipped ({type(exc).__name__}: {exc})")

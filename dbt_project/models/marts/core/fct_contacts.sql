@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='contact_sk',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -19,7 +19,7 @@
 -- weeks later) with their stored repeat count. The result equals a full refresh.
 -- sqlfluff:indentation:template_blocks_indent:false
 {%- set contact_sk = surrogate_key(['contact_type', 'contact_id', 'segment_no']) %}
-with calls as not materialized (
+with calls as {{ cte_not_materialized() }} (
     select
         'call' as contact_type,
         call_id as contact_id,
@@ -39,7 +39,7 @@ with calls as not materialized (
     where is_handled
 ),
 
-chats as not materialized (
+chats as {{ cte_not_materialized() }} (
     select
         'chat' as contact_type,
         chat_id as contact_id,
@@ -59,7 +59,7 @@ chats as not materialized (
     where is_handled
 ),
 
-tickets as not materialized (
+tickets as {{ cte_not_materialized() }} (
     select
         'ticket' as contact_type,
         ticket_id as contact_id,
@@ -82,7 +82,7 @@ tickets as not materialized (
     from {{ ref('fct_tickets') }}
 ),
 
-contacts as not materialized (
+contacts as {{ cte_not_materialized() }} (
     select * from calls
     union all
     select * from chats

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='schedule_key',
         incremental_strategy='delete+insert',
     )

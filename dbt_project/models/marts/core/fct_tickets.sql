@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='ticket_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -47,12 +47,12 @@ select
     coalesce(dated.reopen_count, 0) > 0 as is_reopened,
     {{ service_seconds_between(
         'dated.created_at', 'dated.first_reply_at'
-    ) }} / 60.0 as first_reply_min,
+    ) }} / cast(60 as double) as first_reply_min,
     {{ service_business_minutes('dated.created_at_local', 'dated.first_reply_at_local') }}
         as first_reply_business_min,
     {{ service_seconds_between(
         'dated.created_at', 'dated.resolved_at'
-    ) }} / 60.0 as resolution_min,
+    ) }} / cast(60 as double) as resolution_min,
     {{ service_business_minutes('dated.created_at_local', 'dated.resolved_at_local') }}
         as resolution_business_min,
     dated.updated_at,

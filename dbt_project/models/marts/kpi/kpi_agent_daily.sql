@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='date',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -55,7 +55,7 @@ affected_dates as (
 ),
 {%- endif %}
 
-all_states as not materialized (
+all_states as {{ cte_not_materialized() }} (
     select * from {{ ref('fct_agent_states') }}
     where employee_id <> '-1' and ended_at is not null
 ),
