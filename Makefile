@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS := never
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint dev docs bi bi-setup browser java bench clean
+.PHONY: setup demo test lint dev docs bi bi-setup browser java spark-setup bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -39,8 +39,12 @@ java:
 	@command -v java >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
+## spark-setup: the Spark engine's environment (spark/.venv: dbt-spark, pyspark) and Java
+spark-setup: $(UV) java
+	$(UV) sync --frozen --project spark --python $(PYTHON)
+
 ## test: the whole suite (what CI runs)
-test: setup bi-setup browser java
+test: setup bi-setup browser spark-setup
 	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 ## lint: ruff (Python) and sqlfluff (dbt SQL)

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 ENGINES = ("duckdb", "spark")
 """Values of ``CSQ_ENGINE``."""
 
+SPARK_PYTHON = Path(__file__).resolve().parents[1] / "spark" / ".venv" / "bin" / "python"
+"""The Spark environment's interpreter (``make spark-setup``), unless ``CSQ_SPARK_PYTHON``."""
+
 DEMO_PII_SALT = "csq-demo-salt-not-for-production"
 """Used only when ``CSQ_PII_SALT`` is unset, with a loud warning: fine for generated sample
 data, never for real extracts."""
@@ -39,6 +42,9 @@ class Settings:
     """The engine dbt builds the warehouse on (``CSQ_ENGINE``): ``duckdb`` (the DuckDB file
     ``warehouse``) or ``spark`` (dbt-spark on a local Spark session, tables as Parquet under
     ``spark_dir``; docs/scale-out.md)."""
+    spark_python: Path = SPARK_PYTHON
+    """The Python of the environment with dbt-spark and pyspark (``CSQ_SPARK_PYTHON``; default
+    ``spark/.venv``), which ``csq-dbt`` runs dbt in on the Spark engine."""
     duckdb_memory_limit: str = "1GB"
     """DuckDB's buffer-pool cap for dbt (``CSQ_DUCKDB_MEMORY_LIMIT``). DuckDB's own default
     is 80 % of RAM; above the cap it spills to ``<warehouse>.tmp`` instead of growing."""
@@ -122,6 +128,7 @@ class Settings:
             "CSQ_DBT_TARGET": self.dbt_target,
             "CSQ_ENGINE": self.engine,
             "CSQ_SPARK_DIR": str(self.spark_dir),
+            "CSQ_SPARK_PYTHON": str(self.spark_python),
             "CSQ_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "CSQ_FAILPOINTS": ",".join(sorted(self.failpoints)),
             "DAGSTER_HOME": str(self.dagster_home),
@@ -162,6 +169,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         partitions_start=date.fromisoformat(env.get("CSQ_PARTITIONS_START", "2025-01-01")),
         dbt_target=env.get("CSQ_DBT_TARGET") or ("spark" if engine == "spark" else "dev"),
         engine=engine,
+        # absolute, not resolved: a venv's python is a symlink to the base interpreter
+        spark_python=Path(env.get("CSQ_SPARK_PYTHON") or SPARK_PYTHON).expanduser().absolute(),
         duckdb_memory_limit=env.get("CSQ_DUCKDB_MEMORY_LIMIT") or "1GB",
         gx_chunk_cells=int(env.get("CSQ_GX_CHUNK_CELLS") or 6_000_000),
         docs_host=env.get("CSQ_DOCS_HOST") or "127.0.0.1",

@@ -9,6 +9,8 @@ import pytest
 
 from orchestration.settings import DEMO_PII_SALT, load_settings
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def test_defaults_live_under_csq_home(tmp_path: Path) -> None:
     s = load_settings({"CSQ_HOME": str(tmp_path / "h"), "CSQ_PII_SALT": "x"})
@@ -47,6 +49,9 @@ def test_the_engine_picks_the_dbt_target_and_reaches_dbt(tmp_path: Path) -> None
     assert (spark.engine, spark.dbt_target) == ("spark", "spark")
     assert spark.subprocess_env()["CSQ_ENGINE"] == "spark"
     assert spark.subprocess_env()["CSQ_SPARK_DIR"] == str(tmp_path / "spark")
+    # the Spark environment's python: the venv's own path (a symlink), never its target
+    assert spark.spark_python == REPO / "spark" / ".venv" / "bin" / "python"
+    assert spark.subprocess_env()["CSQ_SPARK_PYTHON"] == str(spark.spark_python)
     # an explicit target wins (a cluster's thrift output, docs/scale-out.md)
     thrift = load_settings({**base, "CSQ_ENGINE": "spark", "CSQ_DBT_TARGET": "spark_thrift"})
     assert thrift.dbt_target == "spark_thrift"

@@ -11,7 +11,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import shutil
+import subprocess
+import tomllib
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +29,7 @@ from orchestration.lib.spark_session import pseudonymise_function_sql, spark_con
 from tests.helpers.generated_lake import (
     CSQ_DBT,
     REPO,
+    BuildFailed,
     GeneratedWarehouse,
     build_generated_warehouse,
     run_dbt,
@@ -127,8 +133,6 @@ def test_pseudonyms_are_identical_on_both_engines(built: GeneratedWarehouse, mod
 def test_refresh_views_gives_duckdb_readers_the_spark_tables(
     built: GeneratedWarehouse, tmp_path: Path
 ) -> None:
-    from dataclasses import replace
-
     settings = replace(built.settings, warehouse=tmp_path / "views.duckdb")
     n = refresh_views(settings)
     assert n == len(spark_tables(settings))
@@ -168,10 +172,6 @@ def test_a_broken_kpi_constraint_fails_the_spark_build(
     """Parquet tables hold no constraints: the post-hook checks them on the built table and
     fails the model (so the run stops before publish). Proved with a copy of the project
     whose kpi_queue_daily gets an impossible check."""
-    import os
-    import shutil
-    import subprocess
-
     project = tmp_path / "dbt_project"
     shutil.copytree(REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
     models = project / "models" / "marts" / "kpi" / "_kpi__service_models.yml"
@@ -184,12 +184,39 @@ def test_a_broken_kpi_constraint_fails_the_spark_build(
     assert text.index(offered) < text.index("- name: kpi_queue_interval")
     check = "    constraints:\n    - type: check\n      expression: 'offered < 0'\n"
     models.write_text(text.replace(offered, offered + check, 1))
-    env = {**os.environ, **built.settings.subprocess_env(), "CSQ_ENGINE": "spark"}
-    env["PYTHONPATH"] = str(REPO)
-    cmd = [str(CSQ_DBT), "run", "--select", "kpi_queue_daily", "--target", "spark"]
-    cmd += ["--project-dir", str(project), "--profiles-dir", str(project)]
-    cmd += ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
-    done = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
-    assert done.returncode == 1, done.stdout[-3000:]
-    assert "breaks its contract's constraints" in done.stdout
-    assert "rows where not (offered < 0)" in done.stdout
+    with pytest.raises(BuildFailed, match=r"rc=1") as failed:
+        run_dbt(
+            built,
+            *("run", "--select", "kpi_queue_daily"),
+            engine="spark",
+            project_dir=project,
+            target=tmp_path / "target",
+        )
+    assert "breaks its contract's constraints" in str(failed.value)
+    assert "rows where not (offered < 0)" in str(failed.value)
+
+
+def _locked(lock: Path) -> dict[str, str]:
+    return {p["name"]: p["version"] for p in tomllib.loads(lock.read_text())["package"]}
+
+
+def test_the_spark_environment_runs_the_pipelines_dbt_and_keeps_pyspark_out_of_it() -> None:
+    """dbt-spark and pyspark live in ``spark/`` (csq-dbt runs that environment's dbt), on the
+    same dbt-core, adapters and common libraries as the pipeline's environment."""
+    main, spark = _locked(REPO / "uv.lock"), _locked(REPO / "spark" / "uv.lock")
+    assert "pyspark" not in main and "dbt-spark" not in main
+    assert {"pyspark", "dbt-spark"} <= set(spark)
+    for package in ("dbt-core", "dbt-adapters", "dbt-common"):
+        assert spark[package] == main[package], package
+
+
+def test_csq_dbt_on_spark_without_the_spark_environment_says_how_to_get_it(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "no-spark-env" / "bin" / "python"
+    env = {**os.environ, "CSQ_ENGINE": "spark", "CSQ_SPARK_PYTHON": str(missing)}
+    done = subprocess.run(
+        [str(CSQ_DBT), "debug"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert str(missing) in done.stderr and "make spark-setup" in done.stderr

@@ -19,7 +19,9 @@ def pseudonymise(value: str | None, salt: str) -> str | None:
     return hmac.new(salt.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
-def _pads(salt: str) -> tuple[str, str]:
+def hmac_pads(salt: str) -> tuple[str, str]:
+    """RFC 2104's inner and outer pads of the key ``salt`` (hex): what the SQL forms hash
+    with (DuckDB's macro here, Spark's function in ``lib/spark_session.py``)."""
     key = salt.encode()
     if len(key) > _BLOCK:
         key = hashlib.sha256(key).digest()
@@ -29,7 +31,7 @@ def _pads(salt: str) -> tuple[str, str]:
 
 def duckdb_macro_sql(salt: str, name: str = "csq_pseudonymise") -> str:
     """``CREATE TEMP MACRO`` : the same HMAC in DuckDB SQL (RFC 2104 inner/outer pads)."""
-    ipad, opad = _pads(salt)
+    ipad, opad = hmac_pads(salt)
     return (
         f"create or replace temp macro {name}(x) as case when x is null then null else "
         f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(cast(x as varchar))))) "

@@ -1,5 +1,9 @@
 """The local Spark session dbt-spark's ``session`` method runs in (``CSQ_ENGINE=spark``).
 
+This module runs in the Spark environment (``spark/``: dbt-spark, pyspark; ``make
+spark-setup``), started by ``csq-dbt`` as ``python -m orchestration.lib.spark_session <dbt
+arguments>``; it imports nothing but the standard library, pyspark and dbt.
+
 dbt-spark's session method calls ``SparkSession.builder...getOrCreate()`` on every statement,
 so whoever creates the session first fixes its static configuration. ``csq-dbt`` creates it
 here, before dbt starts, with:
@@ -20,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.lib.pseudonymise import _pads
+from orchestration.lib.pseudonymise import hmac_pads
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -50,7 +54,7 @@ def spark_conf(env: Mapping[str, str]) -> dict[str, str]:
 
 def pseudonymise_function_sql(salt: str, name: str = "csq_pseudonymise") -> str:
     """``CREATE TEMPORARY FUNCTION``: RFC 2104 HMAC-SHA256 in Spark SQL, lowercase hex."""
-    ipad, opad = _pads(salt)
+    ipad, opad = hmac_pads(salt)
     return (
         f"create or replace temporary function {name}(x string) returns string return "
         f"case when x is null then null else sha2(concat(unhex('{opad}'), "
@@ -75,3 +79,20 @@ def start_session(env: Mapping[str, str]) -> SparkSession:
     session.sparkContext.setLogLevel("ERROR")
     session.sql(pseudonymise_function_sql(salt))
     return session
+
+
+def main(argv: list[str]) -> int:
+    """``dbt <argv>`` in this process, inside the Spark session dbt-spark's ``session`` method
+    will reuse; dbt's return code (0 ok, 1 failures, 2 error)."""
+    from dbt.cli.main import dbtRunner
+
+    session = start_session(os.environ)
+    try:
+        result = dbtRunner().invoke(argv)
+    finally:
+        session.stop()
+    return 0 if result.success else (1 if result.exception is None else 2)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -90,18 +90,26 @@ def load_dates(settings: Settings, dates: Sequence[date], *, load_id: str) -> No
             )
 
 
-def run_dbt(warehouse: GeneratedWarehouse, *args: str, engine: str = "duckdb") -> None:
+def run_dbt(
+    warehouse: GeneratedWarehouse,
+    *args: str,
+    engine: str = "duckdb",
+    project_dir: Path = DBT_DIR,
+    target: Path | None = None,
+) -> None:
     """Run ``dbt <args>`` on the warehouse (target ``ci``; with ``engine="spark"``, target
-    ``spark`` through ``csq-dbt``, which starts the Spark session); raise :class:`BuildFailed`
-    with dbt's output when it fails."""
-    settings, target = warehouse.settings, warehouse.target
+    ``spark`` through ``csq-dbt``, which runs the Spark environment's dbt in a Spark session)
+    for the project in ``project_dir``, writing to ``target`` (the warehouse's by default);
+    raise :class:`BuildFailed` with dbt's output when it fails."""
+    settings, target = warehouse.settings, target or warehouse.target
     full_env = {**os.environ, **settings.subprocess_env()}
     full_env["PYTHONPATH"] = os.pathsep.join([str(REPO), full_env.get("PYTHONPATH", "")])
     dbt, dbt_target = (DBT, "ci") if engine == "duckdb" else (CSQ_DBT, engine)
     full_env["CSQ_ENGINE"] = engine
-    cmd = [str(dbt), *args, "--profiles-dir", str(DBT_DIR), "--target", dbt_target]
-    cmd += ["--target-path", str(target), "--log-path", str(target / "logs")]
-    proc = subprocess.run(cmd, cwd=DBT_DIR, env=full_env, capture_output=True, text=True)
+    cmd = [str(dbt), *args, "--project-dir", str(project_dir), "--profiles-dir", str(DBT_DIR)]
+    cmd += ["--target", dbt_target, "--target-path", str(target)]
+    cmd += ["--log-path", str(target / "logs")]
+    proc = subprocess.run(cmd, cwd=project_dir, env=full_env, capture_output=True, text=True)
     if proc.returncode != 0:
-        tail = "\n".join(proc.stdout.splitlines()[-60:])
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
         raise BuildFailed(f"dbt {' '.join(args)} failed (rc={proc.returncode}):\n{tail}")
