@@ -57,6 +57,7 @@ SERVICE_UNIT_TESTS = {
     "kpi_queue_daily_service_level_variants",
     "kpi_queue_interval_half_hours",
     "kpi_agent_daily_occupancy_adherence_shrinkage",
+    "kpi_agent_daily_overlapping_schedule_windows",
     "kpi_ticket_daily_medians_and_p90",
     "kpi_customer_experience_monthly_survey_fcr_complaints",
     "kpi_qa_monthly_scores_and_bands",

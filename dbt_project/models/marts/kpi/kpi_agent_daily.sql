@@ -13,6 +13,9 @@
 -- not_ready with the matching reason. Shrinkage = (planned + unplanned) / paid (shift) seconds:
 -- planned = scheduled break, lunch, training, meeting, leave + not_ready 'coaching' in on-phone
 -- time; unplanned = on-phone time not logged in (logged out or no state at all).
+-- Where schedule windows overlap (a break inside a training window), each second of the shift
+-- has one activity: leave > lunch > break > training > meeting > shift (DECISIONLOG,
+-- "Overlapping schedule windows"); windows outside the shift are not paid time.
 -- Incremental (DECISIONLOG, "kpi_agent_daily is incremental"): a run recomputes whole dates,
 -- those of the facts' rows in the window plus the shift dates their agent states overlap, and
 -- replaces them (unique_key = date).
@@ -141,47 +144,117 @@ state_time as (
     group by state_date, employee_id
 ),
 
+schedule_boundaries as (
+    -- every instant at which an agent's scheduled activity can change on a shift date
+    select
+        employee_id,
+        shift_date,
+        starts_at as boundary_at
+    from schedules
+    union
+    select
+        employee_id,
+        shift_date,
+        ends_at as boundary_at
+    from schedules
+),
+
+elementary_spans as (
+    select
+        employee_id,
+        shift_date,
+        boundary_at as starts_at,
+        lead(boundary_at) over (partition by employee_id, shift_date order by boundary_at) as ends_at
+    from schedule_boundaries
+),
+
+covering_activities as (
+    select
+        spans.employee_id,
+        spans.shift_date,
+        spans.starts_at,
+        spans.ends_at,
+        windows.team_id,
+        windows.activity,
+        max(case when windows.activity = 'shift' then 1 else 0 end) over (
+            partition by spans.employee_id, spans.shift_date, spans.starts_at
+        ) as in_shift,
+        -- the activity in force where windows overlap (a break inside a training window):
+        -- time off the schedule (leave, lunch, break) over training / meeting over the shift
+        row_number() over (
+            partition by spans.employee_id, spans.shift_date, spans.starts_at
+            order by
+                case windows.activity
+                    when 'leave' then 1
+                    when 'lunch' then 2
+                    when 'break' then 3
+                    when 'training' then 4
+                    when 'meeting' then 5
+                    else 6
+                end,
+                windows.starts_at desc
+        ) as precedence
+    from elementary_spans as spans
+    inner join schedules as windows
+        on spans.employee_id = windows.employee_id
+            and spans.shift_date = windows.shift_date
+            and spans.starts_at >= windows.starts_at
+            and spans.ends_at <= windows.ends_at
+    where spans.ends_at > spans.starts_at
+),
+
+schedule_segments as (
+    -- the shift cut into non-overlapping segments, each with the one activity in force;
+    -- windows outside every shift window are not paid time and are left out
+    select
+        employee_id,
+        shift_date,
+        team_id,
+        activity,
+        starts_at,
+        ends_at,
+        {{ service_seconds_between(
+            'starts_at',
+            'ends_at'
+        ) }} as segment_s
+    from covering_activities
+    where precedence = 1 and in_shift = 1
+),
+
 state_schedule_overlaps as (
     select
-        schedules.employee_id,
-        schedules.shift_date,
-        schedules.activity,
+        segments.employee_id,
+        segments.shift_date,
+        segments.activity,
         states.state,
         states.reason_code,
         {{ service_seconds_between(
-            'greatest(states.started_at, schedules.starts_at)',
-            'least(states.ended_at, schedules.ends_at)'
+            'greatest(states.started_at, segments.starts_at)',
+            'least(states.ended_at, segments.ends_at)'
         ) }} as overlap_s
-    from schedules
+    from schedule_segments as segments
     inner join overlapping_states as states
-        on schedules.employee_id = states.employee_id
-            and schedules.ends_at > states.started_at
-            and schedules.starts_at < states.ended_at
+        on segments.employee_id = states.employee_id
+            and segments.ends_at > states.started_at
+            and segments.starts_at < states.ended_at
 ),
 
 overlap_time as (
     select
         employee_id,
         shift_date,
-        sum(case when activity = 'shift' and state in {{ productive }} then overlap_s else 0 end)
-        - sum(case when activity in {{ off_phone }} and state in {{ productive }} then overlap_s else 0 end)
-        + sum(
+        sum(
             case
+                when activity = 'shift' and state in {{ productive }} then overlap_s
                 when activity in ('training', 'meeting') and state = 'not_ready' and reason_code = activity
                     then overlap_s
                 else 0
             end
         ) as adherent_s,
         sum(case when activity = 'shift' and state <> 'logged_out' then overlap_s else 0 end)
-        - sum(case when activity in {{ off_phone }} and state <> 'logged_out' then overlap_s else 0 end)
             as on_phone_logged_in_s,
         sum(case when activity = 'shift' and state = 'not_ready' and reason_code = 'coaching' then overlap_s else 0 end)
-        - sum(
-            case
-                when activity in {{ off_phone }} and state = 'not_ready' and reason_code = 'coaching' then overlap_s
-                else 0
-            end
-        ) as coaching_s
+            as coaching_s
     from state_schedule_overlaps
     group by employee_id, shift_date
 ),
@@ -191,10 +264,10 @@ schedule_time as (
         shift_date as date,
         employee_id,
         max(team_id) as team_id,
-        sum(case when activity = 'shift' then minutes else 0 end) * 60 as paid_s,
-        sum(case when activity in ('break', 'lunch', 'leave') then minutes else 0 end) * 60 as breaks_s,
-        sum(case when activity in {{ off_phone }} then minutes else 0 end) * 60 as planned_activity_s
-    from schedules
+        sum(segment_s) as paid_s,
+        sum(case when activity in ('break', 'lunch', 'leave') then segment_s else 0 end) as breaks_s,
+        sum(case when activity in {{ off_phone }} then segment_s else 0 end) as planned_activity_s
+    from schedule_segments
     group by shift_date, employee_id
 ),
 
